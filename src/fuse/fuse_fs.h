@@ -1,0 +1,25 @@
+#pragma once
+// The libfuse3 low-level adapter over a Tree. Holds no state of its own beyond
+// the session: the tree is immutable, so inode numbers never change meaning.
+
+#include <string>
+#include <vector>
+
+#include "vfs/tree.h"
+
+namespace ckptfs {
+
+struct MountOptions {
+  std::string mountpoint;
+  std::string fsname;              // shown in /proc/mounts
+  std::vector<std::string> fuse_opts;  // passed through "-o"
+  bool foreground = false;
+  bool debug = false;
+};
+
+// Mounts, detaches unless foreground (the parent exits only once the mount
+// answers), serves until unmounted or signalled. Returns the exit status.
+// Errors before detaching are printed as one line on stderr.
+int mount_and_serve(const Tree& tree, const MountOptions& opts);
+
+}  // namespace ckptfs

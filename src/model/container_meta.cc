@@ -1,0 +1,126 @@
+#include "model/container_meta.h"
+
+#include <nlohmann/json.hpp>
+
+#include <regex>
+
+#include "util/error.h"
+
+namespace ckptfs {
+
+namespace {
+
+using nlohmann::json;
+
+// Metadata is advisory: an unreadable config.dump must not stop the mount,
+// the processes are still worth looking at. Parse leniently.
+json read_json(const Checkpoint& c, const std::string& name) {
+  const Member* m = c.meta(name);
+  if (!m || m->type != MemberType::File || m->blob->size() > (64u << 20)) return json();
+  try {
+    return json::parse(m->blob->read_all(64u << 20));
+  } catch (const std::exception&) {
+    return json();
+  }
+}
+
+std::string str(const json& j, const char* key) {
+  if (!j.is_object()) return "";
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// Go's zero time means "unset".
+std::string time_or_empty(std::string t) { return t.starts_with("0001-01-01") ? "" : t; }
+
+std::string criu_version(const Checkpoint& c, const json& annotations) {
+  for (const char* key : {"org.criu.checkpoint.criu.version", "io.podman.annotations.checkpoint.criu.version"}) {
+    std::string v = str(annotations, key);
+    if (!v.empty()) return v;
+  }
+  // CRIU logs "Version: 4.2 (gitid …)" near the top of dump.log.
+  for (const Member* m : {c.image("dump.log"), c.meta("dump.log")}) {
+    if (!m || m->type != MemberType::File) continue;
+    std::string head(std::min<uint64_t>(m->blob->size(), 8192), '\0');
+    m->blob->pread(head.data(), head.size(), 0);
+    std::smatch match;
+    if (std::regex_search(head, match, std::regex(R"(Version: ([0-9][0-9.]*))"))) return match[1];
+  }
+  return "";
+}
+
+std::string format_time(int64_t t) {
+  char buf[64];
+  std::tm tm{};
+  time_t tt = static_cast<time_t>(t);
+  gmtime_r(&tt, &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+ContainerInfo read_container_info(const Checkpoint& c, const std::string& fallback_name) {
+  ContainerInfo info;
+  json config = read_json(c, "config.dump");
+  json spec = read_json(c, "spec.dump");
+  json annotations = spec.is_object() && spec.contains("annotations") ? spec["annotations"] : json();
+
+  std::string manager = str(annotations, "io.container.manager");
+  if (!c.layout.container) {
+    info.engine = "none";
+  } else if (manager == "libpod") {
+    info.engine = "Podman";
+  } else if (manager == "cri-o") {
+    info.engine = "CRI-O";
+  } else {
+    info.engine = "containerd";
+  }
+
+  info.name = str(config, "name");
+  if (info.engine == "CRI-O") {
+    try {
+      json meta = json::parse(str(annotations, "io.kubernetes.cri-o.Metadata"));
+      if (!str(meta, "name").empty()) info.name = str(meta, "name");
+    } catch (const std::exception&) {
+      if (!str(annotations, "io.kubernetes.container.name").empty())
+        info.name = str(annotations, "io.kubernetes.container.name");
+    }
+    info.pod = str(annotations, "io.kubernetes.pod.name");
+    info.namespace_ = str(annotations, "io.kubernetes.pod.namespace");
+  } else if (info.engine == "containerd") {
+    if (!str(annotations, "io.kubernetes.cri.container-name").empty())
+      info.name = str(annotations, "io.kubernetes.cri.container-name");
+    info.pod = str(annotations, "io.kubernetes.cri.sandbox-name");
+    info.namespace_ = str(annotations, "io.kubernetes.cri.sandbox-namespace");
+  }
+  if (info.name.empty()) info.name = fallback_name;
+
+  info.image = str(config, "rootfsImageName");
+  info.id = str(config, "id");
+  info.runtime = str(config, "runtime");
+  info.created = time_or_empty(str(config, "createdTime"));
+  if (info.engine == "CRI-O" && !str(annotations, "io.kubernetes.cri-o.Created").empty())
+    info.created = str(annotations, "io.kubernetes.cri-o.Created");
+  info.checkpointed = time_or_empty(str(config, "checkpointedTime"));
+  if (info.checkpointed.empty() && c.mtime > 0) {
+    info.checkpointed = format_time(c.mtime);
+    info.checkpointed_source = "inventory.img modification time";
+  }
+  info.criu_version = criu_version(c, annotations);
+
+  for (const auto& [name, m] : c.source->members) {
+    if (m.type != MemberType::File || !name.starts_with(c.layout.image_dir)) continue;
+    std::string_view base = std::string_view(name).substr(c.layout.image_dir.size());
+    if (base.find('/') != std::string_view::npos) continue;
+    info.checkpoint_size += m.blob->size();
+    if (base.starts_with("pages-") && base.ends_with(".img")) info.memory_pages_size += m.blob->size();
+  }
+  if (const Member* d = c.meta("rootfs-diff.tar"); d && d->type == MemberType::File && c.layout.container) {
+    info.has_rootfs_diff = true;
+    info.rootfs_diff_size = d->blob->size();
+  }
+  return info;
+}
+
+}  // namespace ckptfs

@@ -1,0 +1,24 @@
+#pragma once
+// How the kernel would name a VMA in /proc/<pid>/maps, from CRIU's status bits,
+// the file it maps and the shared-memory object behind it.
+
+#include <map>
+#include <set>
+
+#include "fdinfo.pb.h"
+#include "memfd.pb.h"
+#include "mm.pb.h"
+#include "model/checkpoint.h"
+
+namespace ckptfs {
+
+struct FileTables {
+  const std::map<uint32_t, criu::file_entry>* files = nullptr;
+  const std::map<uint64_t, criu::memfd_inode_entry>* memfd_inodes = nullptr;  // by inode_id
+  const std::map<uint32_t, uint32_t>* mnt_dev = nullptr;  // mnt_id -> root_dev (kernel encoding)
+  const std::set<uint32_t>* deleted = nullptr;  // file ids remap-fpath.img marks as unlinked
+};
+
+Vma describe_vma(const criu::vma_entry& v, const criu::mm_entry& mm, const FileTables& t);
+
+}  // namespace ckptfs

@@ -1,0 +1,75 @@
+#pragma once
+// A Blob is a read-only byte range: a file, a member of a tar archive at its data
+// offset, a region of the decompression cache, or bytes held in memory. Every
+// layer above reads checkpoint bytes through this one interface.
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace ckptfs {
+
+class Blob {
+ public:
+  virtual ~Blob() = default;
+  virtual uint64_t size() const = 0;
+  // Reads exactly len bytes at off; [off, off+len) must lie inside size().
+  // Throws on I/O errors or a short read (a file truncated behind our back).
+  virtual void pread(void* buf, size_t len, uint64_t off) const = 0;
+  // Where the bytes come from, for error messages.
+  virtual const std::string& origin() const = 0;
+
+  // The whole blob as a string. Refuses blobs larger than limit: metadata images
+  // are small, and only they are ever read whole.
+  std::string read_all(uint64_t limit) const;
+};
+
+// An open file descriptor shared by every blob cut from one file. Opened on first
+// use so that a directory with thousands of images does not hold thousands of fds.
+class FileHandle {
+ public:
+  explicit FileHandle(std::string path) : path_(std::move(path)) {}
+  FileHandle(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  ~FileHandle();
+  FileHandle(const FileHandle&) = delete;
+  FileHandle& operator=(const FileHandle&) = delete;
+  int fd() const;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  mutable std::once_flag once_;
+  mutable int fd_ = -1;
+  mutable int open_errno_ = 0;
+};
+
+class FileBlob : public Blob {
+ public:
+  FileBlob(std::shared_ptr<FileHandle> file, uint64_t offset, uint64_t size, std::string origin)
+      : file_(std::move(file)), offset_(offset), size_(size), origin_(std::move(origin)) {}
+  uint64_t size() const override { return size_; }
+  void pread(void* buf, size_t len, uint64_t off) const override;
+  const std::string& origin() const override { return origin_; }
+
+ private:
+  std::shared_ptr<FileHandle> file_;
+  uint64_t offset_;
+  uint64_t size_;
+  std::string origin_;
+};
+
+class MemoryBlob : public Blob {
+ public:
+  MemoryBlob(std::string data, std::string origin)
+      : data_(std::move(data)), origin_(std::move(origin)) {}
+  uint64_t size() const override { return data_.size(); }
+  void pread(void* buf, size_t len, uint64_t off) const override;
+  const std::string& origin() const override { return origin_; }
+
+ private:
+  std::string data_;
+  std::string origin_;
+};
+
+}  // namespace ckptfs

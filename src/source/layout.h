@@ -1,0 +1,23 @@
+#pragma once
+// Where the CRIU images and the engine's metadata sit inside a Source:
+// bare images at the top, Podman / CRI-O / containerd "checkpoint/", or one
+// "<container>/checkpoint/" per container of a pod archive.
+
+#include <string>
+#include <vector>
+
+#include "source/source.h"
+
+namespace ckptfs {
+
+struct Layout {
+  std::string image_dir;  // prefix of the CRIU images: "", "checkpoint/", "ctr/checkpoint/"
+  std::string meta_dir;   // prefix of config.dump, spec.dump, rootfs-diff.tar …
+  bool container = false;  // the engine's metadata (config.dump or spec.dump) is there
+  bool pre_dump = false;   // only a Podman pre-checkpoint (pre-checkpoint/) is present
+};
+
+// Throws InputError if the source holds no CRIU image directory at all.
+std::vector<Layout> detect_layouts(const Source& src);
+
+}  // namespace ckptfs

@@ -1,0 +1,53 @@
+#pragma once
+// A Source is the checkpoint as a flat set of named members, whatever it was
+// packed in: a directory, a plain tar read in place, or a compressed tar
+// decompressed once. Names are normalised ("./checkpoint/x" -> "checkpoint/x").
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "source/blob.h"
+
+namespace ckptfs {
+
+enum class MemberType { File, Dir, Symlink, Other };
+
+struct Member {
+  MemberType type = MemberType::File;
+  std::shared_ptr<Blob> blob;  // files only
+  uint32_t mode = 0;           // permission bits
+  int64_t mtime = 0;           // seconds since the epoch
+  std::string link_target;     // symlinks only
+};
+
+enum class Packing { Directory, Tar, TarGzip, TarZstd, TarXz, TarBzip2 };
+const char* packing_name(Packing p);
+
+struct Source {
+  std::string path;  // as given by the user (for messages)
+  Packing packing = Packing::Directory;
+  uint64_t input_size = 0;  // bytes of the archive file (0 for directories)
+  std::map<std::string, Member> members;
+
+  const Member* find(const std::string& name) const;
+};
+
+// Limits that keep a hostile archive from exhausting memory or disk.
+struct SourceLimits {
+  uint64_t max_members = 1'000'000;
+  std::string cache_dir;  // where a compressed archive is decompressed ("" = $TMPDIR or /tmp)
+};
+
+// Opens a checkpoint by content: a directory, or a file whose magic bytes say
+// tar / gzip / zstd / xz / bzip2. Throws InputError naming the path otherwise.
+std::unique_ptr<Source> open_source(const std::string& path, const SourceLimits& limits = {});
+
+// Strips "./" and "/" prefixes and "." components; returns "" for names that
+// would escape the archive ("..") or are empty.
+std::string normalise_member_name(std::string_view name);
+
+}  // namespace ckptfs

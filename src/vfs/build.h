@@ -1,0 +1,19 @@
+#pragma once
+// Checkpoint models -> the virtual tree every user tool sees.
+
+#include <memory>
+#include <vector>
+
+#include "model/checkpoint.h"
+#include "vfs/tree.h"
+
+namespace ckptfs {
+
+// One checkpoint: /containers/<name>/…, /procs/<pid>/…
+// Several: the same layout under /<name>/ for each.
+std::unique_ptr<Tree> build_tree(const std::vector<std::unique_ptr<Checkpoint>>& checkpoints);
+
+// Files that hold what a process held in memory are readable by the owner only.
+inline constexpr uint32_t kSecretMode = 0400;
+
+}  // namespace ckptfs
