@@ -1,0 +1,99 @@
+#include "support/mount.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+namespace ckptfs::test {
+
+bool is_mounted(const std::string& path) {
+  std::ifstream in("/proc/self/mountinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    size_t i = 0;
+    for (int k = 0; k < 4 && i != std::string::npos; ++k) i = line.find(' ', i) + 1;
+    size_t j = line.find(' ', i);
+    if (line.substr(i, j - i) == path) return true;
+  }
+  return false;
+}
+
+Mount::Mount(const std::vector<std::string>& checkpoints, const std::vector<std::string>& extra_args) {
+  std::vector<std::string> args = {ckptfs_binary(), "-f"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  args.insert(args.end(), checkpoints.begin(), checkpoints.end());
+  args.push_back(dir_.path());
+  std::string logfile = logdir_.path() + "/log";
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    std::freopen(logfile.c_str(), "w", stderr);
+    std::freopen("/dev/null", "r", stdin);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    std::_Exit(127);
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (is_mounted(dir_.path())) {
+      struct stat st {};
+      if (::stat(dir_.path().c_str(), &st) == 0 && st.st_ino == 1) {
+        mounted_ = true;
+        return;
+      }
+    }
+    int status;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      std::ifstream in(logfile);
+      std::string all((std::istreambuf_iterator<char>(in)), {});
+      throw std::runtime_error("ckptfs exited before mounting: " + all);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  throw std::runtime_error("ckptfs did not mount within 30 s");
+}
+
+bool Mount::unmount() {
+  bool ok = true;
+  if (mounted_) {
+    ok = run("fusermount3 -u " + shell_quote(dir_.path())).status == 0;
+    mounted_ = false;
+  }
+  if (pid_ > 0) {
+    int status = 0;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (::waitpid(pid_, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, &status, 0);
+        ok = false;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ok = ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    pid_ = -1;
+  }
+  try {
+    log_ = read_file(logdir_.path() + "/log");
+  } catch (...) {
+  }
+  return ok;
+}
+
+Mount::~Mount() {
+  if (mounted_ || pid_ > 0) {
+    if (!unmount() && is_mounted(dir_.path())) run("fusermount3 -u -z " + shell_quote(dir_.path()));
+  }
+}
+
+}  // namespace ckptfs::test

@@ -1,0 +1,40 @@
+#pragma once
+// A real mount for a test: runs `ckptfs -f CHECKPOINT… MOUNTPOINT` in the
+// background, waits until the mount answers, and always unmounts.
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "support/paths.h"
+
+namespace ckptfs::test {
+
+class Mount {
+ public:
+  // Throws (failing the test) if the mount does not come up within 30 s.
+  explicit Mount(const std::vector<std::string>& checkpoints, const std::vector<std::string>& extra_args = {});
+  explicit Mount(const std::string& checkpoint) : Mount(std::vector<std::string>{checkpoint}) {}
+  ~Mount();
+  Mount(const Mount&) = delete;
+  Mount& operator=(const Mount&) = delete;
+
+  const std::string& path() const { return dir_.path(); }
+  std::string operator/(const std::string& rel) const { return dir_.path() + "/" + rel; }
+  // Unmounts now; true if fusermount3 succeeded and the daemon exited 0.
+  bool unmount();
+  const std::string& log() const { return log_; }
+
+ private:
+  TempDir dir_;
+  TempDir logdir_;
+  pid_t pid_ = -1;
+  bool mounted_ = false;
+  std::string log_;
+};
+
+// True if path is a mount point right now (from /proc/self/mountinfo).
+bool is_mounted(const std::string& path);
+
+}  // namespace ckptfs::test

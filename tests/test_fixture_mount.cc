@@ -1,0 +1,295 @@
+// Mounts every real fixture and checks each file against the ground truth the
+// fixtures were captured with, through the mount, with the tools a user has.
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "support/groundtruth.h"
+#include "support/mount.h"
+#include "support/paths.h"
+
+namespace ckptfs::test {
+namespace {
+
+struct FixtureCase {
+  std::string name;   // test name
+  std::string input;  // relative to the fixtures dir
+  std::string label;  // ground truth label
+  std::string container;
+  std::string engine;
+  std::string runtime;
+};
+
+std::ostream& operator<<(std::ostream& o, const FixtureCase& c) { return o << c.name; }
+
+class FixtureMount : public ::testing::TestWithParam<FixtureCase> {
+ protected:
+  void SetUp() override {
+    CKPTFS_REQUIRE_FIXTURES();
+    gt_ = load_groundtruth(GetParam().label);
+    mount_ = std::make_unique<Mount>(fixture(GetParam().input));
+  }
+  void TearDown() override {
+    if (mount_) EXPECT_TRUE(mount_->unmount()) << mount_->log();
+  }
+  std::string proc(const nlohmann::json& p, const std::string& file) const {
+    return *mount_ / ("procs/" + std::to_string(ns_pid(p)) + "/" + file);
+  }
+  std::string read_mem(const nlohmann::json& p, uint64_t addr, size_t len) const {
+    int fd = ::open(proc(p, "mem").c_str(), O_RDONLY);
+    EXPECT_GE(fd, 0);
+    std::string buf(len, '\0');
+    size_t got = 0;
+    while (got < len) {
+      ssize_t n = ::pread(fd, buf.data() + got, len - got, static_cast<off_t>(addr + got));
+      if (n <= 0) break;
+      got += static_cast<size_t>(n);
+    }
+    ::close(fd);
+    EXPECT_EQ(got, len) << "short read at 0x" << std::hex << addr;
+    return buf;
+  }
+
+  nlohmann::json gt_;
+  std::unique_ptr<Mount> mount_;
+};
+
+struct MapsLine {
+  uint64_t start, end, offset;
+  std::string perms, path;
+};
+
+std::vector<MapsLine> parse_maps(const std::string& text) {
+  std::vector<MapsLine> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    MapsLine m;
+    char perms[5] = {};
+    unsigned long long s, e, off;
+    int pos = 0;
+    if (std::sscanf(line.c_str(), "%llx-%llx %4s %llx %*x:%*x %*u %n", &s, &e, perms, &off, &pos) < 4) continue;
+    m.start = s, m.end = e, m.offset = off, m.perms = perms;
+    m.path = line.substr(static_cast<size_t>(pos));
+    while (!m.path.empty() && m.path.back() == ' ') m.path.pop_back();
+    out.push_back(m);
+  }
+  return out;
+}
+
+TEST_P(FixtureMount, MapsMatchTheKernelsLines) {
+  for (const auto& p : gt_["processes"]) {
+    std::string ours_text = read_file(proc(p, "maps"));
+    auto ours = parse_maps(ours_text);
+    auto theirs = parse_maps(p["maps"].get<std::string>());
+    // CRIU stores [vvar] + [vvar_vclock] as one VMA (format doc §7.2).
+    std::vector<MapsLine> expected;
+    for (const auto& t : theirs) {
+      if (t.path == "[vvar_vclock]" && !expected.empty() && expected.back().path == "[vvar]") {
+        expected.back().end = t.end;
+        continue;
+      }
+      expected.push_back(t);
+    }
+    ASSERT_EQ(ours.size(), expected.size()) << ours_text;
+    for (size_t i = 0; i < ours.size(); ++i) {
+      SCOPED_TRACE(ours_text);
+      EXPECT_EQ(ours[i].start, expected[i].start) << i;
+      EXPECT_EQ(ours[i].end, expected[i].end) << i;
+      EXPECT_EQ(ours[i].perms, expected[i].perms) << i;
+      EXPECT_EQ(ours[i].offset, expected[i].offset) << i;
+      EXPECT_EQ(ours[i].path, expected[i].path) << i;
+    }
+    // Lines with a name are padded exactly like the kernel's (name at index 73).
+    std::istringstream in(ours_text);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.find('/') != std::string::npos || line.find('[') != std::string::npos) {
+        size_t name = line.find_first_of("/[", 40);
+        EXPECT_EQ(name, 73u) << line;
+      } else {
+        EXPECT_EQ(line.back(), ' ') << "anonymous lines end in a space like the kernel's: " << line;
+      }
+    }
+  }
+}
+
+TEST_P(FixtureMount, EveryVmaHashesLikeTheDumpedView) {
+  for (const auto& p : gt_["processes"]) {
+    for (const auto& v : p["vmas"]) {
+      uint64_t start = hex(v["start"]), end = hex(v["end"]);
+      EXPECT_EQ(sha256_hex(read_mem(p, start, end - start)), v["sha256_dumped_view"].get<std::string>())
+          << "pid " << ns_pid(p) << " vma " << v["start"] << " " << v["path"];
+    }
+  }
+}
+
+TEST_P(FixtureMount, EveryMarkerReadsBackAtItsAddress) {
+  size_t checked = 0;
+  for (const auto& p : gt_["processes"]) {
+    int fd = ::open(proc(p, "mem").c_str(), O_RDONLY);
+    ASSERT_GE(fd, 0);
+    for (const auto& m : p["markers"]) {
+      std::string marker = m["marker"];
+      std::string buf(marker.size(), '\0');
+      ASSERT_EQ(::pread(fd, buf.data(), buf.size(), static_cast<off_t>(hex(m["addr"]))),
+                static_cast<ssize_t>(buf.size()));
+      EXPECT_EQ(buf, marker) << "pid " << ns_pid(p) << " at " << m["addr"];
+      ++checked;
+    }
+    ::close(fd);
+  }
+  EXPECT_GT(checked, 2500u);
+}
+
+// Union of the ground truth's dumped pages per process, as address runs.
+std::vector<std::pair<uint64_t, uint64_t>> dumped_runs(const nlohmann::json& p) {
+  std::vector<std::pair<uint64_t, uint64_t>> runs;
+  for (const auto& v : p["vmas"])
+    for (const auto& r : v["dumped_pages"]) {
+      uint64_t s = hex(v["start"]) + r[0].get<uint64_t>() * 4096;
+      runs.emplace_back(s, s + r[1].get<uint64_t>() * 4096);
+    }
+  std::sort(runs.begin(), runs.end());
+  std::vector<std::pair<uint64_t, uint64_t>> merged;
+  for (auto& r : runs) {
+    if (!merged.empty() && merged.back().second == r.first)
+      merged.back().second = r.second;
+    else
+      merged.push_back(r);
+  }
+  return merged;
+}
+
+TEST_P(FixtureMount, SeekDataAndHoleLandOnDumpedPageBoundaries) {
+  for (const auto& p : gt_["processes"]) {
+    int fd = ::open(proc(p, "mem").c_str(), O_RDONLY);
+    ASSERT_GE(fd, 0);
+    auto runs = dumped_runs(p);
+    ASSERT_FALSE(runs.empty());
+    EXPECT_EQ(static_cast<uint64_t>(::lseek(fd, 0, SEEK_DATA)), runs.front().first);
+    uint64_t total = 0;
+    for (size_t i = 0; i < runs.size(); ++i) {
+      auto [s, e] = runs[i];
+      total += e - s;
+      EXPECT_EQ(static_cast<uint64_t>(::lseek(fd, static_cast<off_t>(s), SEEK_DATA)), s);
+      EXPECT_EQ(static_cast<uint64_t>(::lseek(fd, static_cast<off_t>(s), SEEK_HOLE)), e) << std::hex << s;
+      EXPECT_EQ(static_cast<uint64_t>(::lseek(fd, static_cast<off_t>(e - 1), SEEK_HOLE)), e);
+      uint64_t next = i + 1 < runs.size() ? runs[i + 1].first : 0;
+      off_t d = ::lseek(fd, static_cast<off_t>(e), SEEK_DATA);
+      if (next) {
+        EXPECT_EQ(static_cast<uint64_t>(d), next) << std::hex << e;
+      } else {
+        EXPECT_EQ(d, -1);
+        EXPECT_EQ(errno, ENXIO);
+      }
+    }
+    struct stat st {};
+    ASSERT_EQ(::fstat(fd, &st), 0);
+    EXPECT_EQ(static_cast<uint64_t>(st.st_size), 0x800000000000ull);
+    EXPECT_EQ(static_cast<uint64_t>(st.st_blocks) * 512, total) << "st_blocks counts only stored pages";
+    ::close(fd);
+  }
+}
+
+TEST_P(FixtureMount, HexdumpAndGrepWorkThroughTheMount) {
+  const auto& p = gt_["processes"][0];
+  const nlohmann::json* heap = nullptr;
+  for (const auto& m : p["markers"])
+    if (m["marker"] == "CKPTFS_HEAP_MARKER") heap = &m;
+  ASSERT_TRUE(heap);
+  std::string addr = (*heap)["addr"];
+  auto r = run("hexdump -C -s " + addr + " -n 32 " + shell_quote(proc(p, "mem")));
+  ASSERT_EQ(r.status, 0) << r.err;
+  char expected_addr[32];
+  std::snprintf(expected_addr, sizeof expected_addr, "%08llx", static_cast<unsigned long long>(hex((*heap)["addr"])));
+  EXPECT_NE(r.out.find(expected_addr), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("|CKPTFS_HEAP_MARK|"), std::string::npos) << r.out;
+  // GNU grep skips holes with SEEK_HOLE: it reads only the stored pages.
+  r = run("timeout 60 grep -c CKPTFS_SHMEM_CHILD_MARKER " + shell_quote(proc(p, "mem")));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_GE(std::stoi(r.out), 1);
+  r = run("timeout 60 grep -c CKPTFS_NOT_A_MARKER_ANYWHERE " + shell_quote(proc(p, "mem")));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out, "0\n");
+}
+
+TEST_P(FixtureMount, SharedMemoryShowsInEveryProcessThatMapsIt) {
+  for (const auto& p : gt_["processes"])
+    for (const auto& v : p["vmas"]) {
+      if (v["kind"] != "anon_shared") continue;
+      std::string data = read_mem(p, hex(v["start"]), hex(v["end"]) - hex(v["start"]));
+      EXPECT_NE(data.find("CKPTFS_SHMEM_MARKER"), std::string::npos);
+      EXPECT_NE(data.find("CKPTFS_SHMEM_CHILD_MARKER"), std::string::npos);
+      EXPECT_NE(data.find("CKPTFS_SHMEM_GRANDCHILD_MARKER"), std::string::npos);
+    }
+}
+
+TEST_P(FixtureMount, TreeHasOneDirectoryPerProcessAndComm) {
+  std::set<std::string> expected;
+  for (const auto& p : gt_["processes"]) {
+    expected.insert(std::to_string(ns_pid(p)));
+    EXPECT_EQ(read_file(proc(p, "comm")), p["comm"].get<std::string>() + "\n");
+  }
+  auto r = run("ls " + shell_quote(*mount_ / "procs"));
+  std::set<std::string> listed;
+  std::istringstream in(r.out);
+  for (std::string l; std::getline(in, l);) listed.insert(l);
+  EXPECT_EQ(listed, expected);
+}
+
+TEST_P(FixtureMount, InfoNamesContainerEngineAndRuntime) {
+  const auto& c = GetParam();
+  std::string info = read_file(*mount_ / ("containers/" + c.container + "/info"));
+  EXPECT_NE(info.find("Container:        " + c.container + "\n"), std::string::npos) << info;
+  EXPECT_NE(info.find("Engine:           " + c.engine + "\n"), std::string::npos) << info;
+  EXPECT_NE(info.find("Runtime:          " + c.runtime + "\n"), std::string::npos) << info;
+  for (const auto& p : gt_["processes"])
+    EXPECT_NE(info.find("[" + std::to_string(ns_pid(p)) + "]  " + p["comm"].get<std::string>()), std::string::npos);
+  auto j = nlohmann::json::parse(read_file(*mount_ / ("containers/" + c.container + "/info.json")));
+  EXPECT_EQ(j["container_name"], c.container);
+  EXPECT_EQ(j["engine"], c.engine);
+  EXPECT_EQ(j["process_tree"]["pid"], ns_pid(gt_["processes"][0]));
+  EXPECT_EQ(j["process_tree"]["command"], gt_["processes"][0]["comm"]);
+  uint64_t pages = 0;
+  for (const auto& p : gt_["processes"])
+    for (const auto& v : p["vmas"])
+      if (v["kind"] != "anon_shared") pages += v["nr_dumped_pages"].get<uint64_t>();
+  // Private pages per process, plus each shared object once.
+  EXPECT_GE(j["checkpoint_size"]["memory_pages_size"].get<uint64_t>(), pages * 4096);
+  // `jq` is how users read it.
+  auto r = run("jq -r .process_tree.children[0].command " +
+               shell_quote(*mount_ / ("containers/" + c.container + "/info.json")));
+  EXPECT_EQ(r.out, gt_["processes"][1]["comm"].get<std::string>() + "\n");
+}
+
+TEST_P(FixtureMount, WritesFailWithErofs) {
+  const auto& p = gt_["processes"][0];
+  int fd = ::open(proc(p, "mem").c_str(), O_WRONLY);
+  EXPECT_EQ(fd, -1);
+  EXPECT_EQ(errno, EROFS);
+  EXPECT_EQ(::open((*mount_ / "new-file").c_str(), O_CREAT | O_WRONLY, 0644), -1);
+  EXPECT_EQ(errno, EROFS);
+  EXPECT_EQ(::mkdir((*mount_ / "d").c_str(), 0755), -1);
+  EXPECT_EQ(errno, EROFS);
+  EXPECT_EQ(::unlink(proc(p, "maps").c_str()), -1);
+  EXPECT_EQ(errno, EROFS);
+  EXPECT_EQ(::chmod(proc(p, "maps").c_str(), 0777), -1);
+  EXPECT_EQ(errno, EROFS);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Fixtures, FixtureMount,
+    ::testing::Values(FixtureCase{"ImageDirectory", "proc-tree", "proc-tree", "proc-tree", "none", "-"},
+                      FixtureCase{"PlainTar", "proc-tree.tar", "proc-tree", "proc-tree", "none", "-"},
+                      FixtureCase{"PodmanZstd", "webapp-checkpoint.tar.zst", "webapp", "webapp", "Podman", "runc"}),
+    [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace ckptfs::test
