@@ -7,11 +7,13 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "core.pb.h"
 #include "fdinfo.pb.h"
+#include "memfd.pb.h"
 #include "mm.pb.h"
 #include "model/address_space.h"
 #include "source/layout.h"
@@ -68,6 +70,7 @@ struct Process {
   std::shared_ptr<const criu::mm_entry> mm;  // without vmas; null for zombies
   std::vector<Vma> vmas;                     // CRIU's guard VMAs removed
   std::string exe, cwd, root;
+  std::optional<uint32_t> umask;
   uint32_t files_id = 0;
   std::vector<FdEntry> fds;
   AddressSpace memory;
@@ -86,6 +89,8 @@ struct ContainerInfo {
   uint64_t memory_pages_size = 0;   // pages-*.img
   uint64_t rootfs_diff_size = 0;    // rootfs-diff.tar
   bool has_rootfs_diff = false;
+  // What the OCI spec says PID 1 was started with (spec.dump process.args/env).
+  std::vector<std::string> spec_args, spec_env;
 };
 
 struct Checkpoint {
@@ -96,6 +101,8 @@ struct Checkpoint {
   std::map<uint32_t, Process> procs;  // by namespace pid
   uint32_t root_pid = 0;
   std::map<uint32_t, criu::file_entry> files;  // files.img by file id
+  std::map<uint64_t, criu::memfd_inode_entry> memfd_inodes;  // memfd.img by inode_id
+  std::set<uint32_t> deleted_files;  // file ids remap-fpath.img says were unlinked
   std::string arch = "x86_64";
   int64_t mtime = 0;  // checkpoint time for the tree's attributes
 

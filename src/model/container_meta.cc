@@ -108,6 +108,15 @@ ContainerInfo read_container_info(const Checkpoint& c, const std::string& fallba
     info.checkpointed_source = "inventory.img modification time";
   }
   info.criu_version = criu_version(c, annotations);
+  if (spec.is_object() && spec.contains("process") && spec["process"].is_object()) {
+    for (const char* key : {"args", "env"}) {
+      const json& arr = spec["process"].value(key, json());
+      if (!arr.is_array()) continue;
+      auto& out = std::string_view(key) == "args" ? info.spec_args : info.spec_env;
+      for (const auto& a : arr)
+        if (a.is_string()) out.push_back(a.get<std::string>());
+    }
+  }
 
   for (const auto& [name, m] : c.source->members) {
     if (m.type != MemberType::File || !name.starts_with(c.layout.image_dir)) continue;

@@ -76,8 +76,6 @@ class Loader {
   std::string file_path(uint32_t id) const;
 
   Checkpoint& c_;
-  std::map<uint64_t, criu::memfd_inode_entry> memfd_inodes_;
-  std::set<uint32_t> deleted_;
   std::map<uint32_t, uint32_t> mnt_dev_;
   std::map<uint64_t, std::optional<Pagemap>> shmem_;
 };
@@ -93,7 +91,7 @@ std::string Loader::file_path(uint32_t id) const {
   auto it = c_.files.find(id);
   if (it == c_.files.end() || !it->second.has_reg()) return "";
   std::string p = it->second.reg().name();
-  if (deleted_.count(id)) p += " (deleted)";
+  if (c_.deleted_files.count(id)) p += " (deleted)";
   return p;
 }
 
@@ -104,14 +102,14 @@ void Loader::load_files() {
   }
   if (auto r = open_optional("memfd.img", magic::kMemfdInode)) {
     criu::memfd_inode_entry m;
-    while (r->next(m)) memfd_inodes_[m.inode_id()] = m;
+    while (r->next(m)) c_.memfd_inodes[m.inode_id()] = m;
   }
   if (auto r = open_optional("remap-fpath.img", magic::kRemapFpath)) {
     criu::remap_file_path_entry m;
     while (r->next(m)) {
       // LINKED (0) and GHOST (1) both mean the original path was unlinked.
       uint32_t type = m.has_remap_type() ? m.remap_type() : ((m.remap_id() >> 31) ? 1 : 0);
-      if (type == 0 || type == 1) deleted_.insert(m.orig_id());
+      if (type == 0 || type == 1) c_.deleted_files.insert(m.orig_id());
     }
   }
   for (const auto& [name, m] : c_.source->members) {
@@ -254,7 +252,7 @@ void Loader::load_process(const criu::pstree_entry& e) {
       if (ids->next(k)) p.files_id = k.files_id();
     }
     auto mm = single<criu::mm_entry>(fmt::format("mm-{}.img", p.pid), magic::kMm);
-    FileTables tables{&c_.files, &memfd_inodes_, &mnt_dev_, &deleted_};
+    FileTables tables{&c_.files, &c_.memfd_inodes, &mnt_dev_, &c_.deleted_files};
     uint64_t prev_end = 0;
     for (int i = 0; i < mm.vmas_size(); ++i) {
       const criu::vma_entry& v = mm.vmas(i);
@@ -275,6 +273,7 @@ void Loader::load_process(const criu::pstree_entry& e) {
       if (fs->next(f)) {
         p.cwd = file_path(f.cwd_id());
         p.root = file_path(f.root_id());
+        if (f.has_umask()) p.umask = f.umask();
       }
     }
     if (auto fd = open_optional(fmt::format("fdinfo-{}.img", p.files_id), magic::kFdinfo)) {
