@@ -4,7 +4,12 @@
 
 #include <algorithm>
 
+#include "model/file_desc.h"
+#include "model/process_args.h"
 #include "vfs/memory_content.h"
+#include "vfs/views/proc_status.h"
+#include "vfs/views/ps.h"
+#include "vfs/vma_content.h"
 #include "vfs/views/info.h"
 #include "vfs/views/maps.h"
 
@@ -22,11 +27,73 @@ std::string safe_name(std::string s) {
 
 std::shared_ptr<Content> text(std::function<std::string()> f) { return std::make_shared<TextContent>(std::move(f)); }
 
-void add_process(Tree& t, uint64_t procs_dir, const Process& p) {
+// The OCI spec's argv/env joined like /proc: NUL after each element.
+std::string nul_joined(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& a : v) s += a + '\0';
+  return s;
+}
+
+void add_fds(Tree& t, uint64_t d, const Checkpoint& c, const Process& p) {
+  uint64_t fd_dir = t.mkdir(d, "fd", 0500);
+  uint64_t info_dir = t.mkdir(d, "fdinfo", 0500);
+  for (const FdEntry& fd : p.fds) {
+    FileDescription desc = describe_fd(c, fd);
+    std::string name = std::to_string(fd.fd);
+    if (t.lookup_unsealed(fd_dir, name)) continue;  // a corrupt image listing an fd twice
+    t.add_symlink(fd_dir, name, desc.link);
+    std::string info = fmt::format("pos:\t{}\nflags:\t0{:o}\n", desc.pos, desc.flags);
+    if (desc.mnt_id) info += fmt::format("mnt_id:\t{}\n", *desc.mnt_id);
+    t.add_file(info_dir, name, std::make_shared<TextContent>(std::move(info)));
+  }
+}
+
+void add_process(Tree& t, uint64_t procs_dir, const Checkpoint& c, const Process& p) {
   uint64_t d = t.mkdir(procs_dir, std::to_string(p.pid));
   t.add_file(d, "comm", text([&p] { return p.comm + "\n"; }));
   t.add_file(d, "maps", text([&p] { return render_maps(p); }));
   t.add_file(d, "mem", std::make_shared<MemoryContent>(p.memory), kSecretMode);
+  bool spec_fallback = p.pid == c.root_pid;
+  t.add_file(d, "cmdline", text([&p, &c, spec_fallback] {
+               ProcessText cmd = read_cmdline(p);
+               return cmd.from_memory || !spec_fallback ? cmd.bytes : nul_joined(c.info.spec_args);
+             }),
+             kSecretMode);
+  t.add_file(d, "environ", text([&p, &c, spec_fallback] {
+               ProcessText env = read_environ(p);
+               return env.from_memory || !spec_fallback ? env.bytes : nul_joined(c.info.spec_env);
+             }),
+             kSecretMode);
+  if (!p.threads.empty()) {
+    const Thread& leader = p.threads[0];
+    t.add_file(d, "status", text([&c, &p, &leader] { return render_status(c, p, leader); }));
+  }
+  t.add_file(d, "children", text([&p] {
+               std::string s;
+               for (uint32_t child : p.children) s += std::to_string(child) + " ";
+               return s;
+             }));
+  // Like /proc, an unknown path is a dangling link rather than a missing one.
+  if (!p.cwd.empty()) t.add_symlink(d, "cwd", p.cwd);
+  if (!p.root.empty()) t.add_symlink(d, "root", p.root);
+  if (!p.exe.empty()) t.add_symlink(d, "exe", p.exe);
+  add_fds(t, d, c, p);
+
+  uint64_t tasks = t.mkdir(d, "task");
+  for (const Thread& th : p.threads) {
+    std::string name = std::to_string(th.tid);
+    if (t.lookup_unsealed(tasks, name)) continue;
+    uint64_t td = t.mkdir(tasks, name);
+    t.add_file(td, "comm", text([&th] { return th.comm + "\n"; }));
+    t.add_file(td, "status", text([&c, &p, &th] { return render_status(c, p, th); }));
+    t.add_file(td, "regs", text([&th] { return render_regs(th); }), kSecretMode);
+  }
+
+  uint64_t vmas = t.mkdir(d, "vmas", 0500);
+  for (const Vma& v : p.vmas) {
+    if (v.end > kUserAddressEnd) continue;  // [vsyscall]: outside mem, never dumped
+    t.add_file(vmas, vma_file_name(v), std::make_shared<VmaContent>(p.memory, v.start, v.end), kSecretMode);
+  }
 }
 
 void add_checkpoint(Tree& t, uint64_t top, const Checkpoint& c) {
@@ -34,8 +101,10 @@ void add_checkpoint(Tree& t, uint64_t top, const Checkpoint& c) {
   uint64_t cdir = t.mkdir(containers, safe_name(c.name));
   t.add_file(cdir, "info", text([&c] { return render_info(c); }));
   t.add_file(cdir, "info.json", text([&c] { return render_info_json(c); }));
+  t.add_file(cdir, "ps", text([&c] { return render_ps(c); }));
+  t.add_file(top, "ps", text([&c] { return render_ps(c); }));
   uint64_t procs = t.mkdir(top, "procs");
-  for (const auto& [pid, p] : c.procs) add_process(t, procs, p);
+  for (const auto& [pid, p] : c.procs) add_process(t, procs, c, p);
 }
 
 }  // namespace

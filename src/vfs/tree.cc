@@ -54,10 +54,16 @@ uint64_t Tree::add(uint64_t parent, const std::string& name, Node n) {
   return nodes_.size();
 }
 
+const Node* Tree::lookup_unsealed(uint64_t parent, const std::string& name) const {
+  const Node* p = get(parent);
+  if (!p) return nullptr;
+  for (const auto& [n, ino] : p->children)
+    if (n == name) return get(ino);
+  return nullptr;
+}
+
 uint64_t Tree::mkdir(uint64_t parent, const std::string& name, uint32_t mode) {
-  // Linear: children are sorted only by seal().
-  for (const auto& [n, ino] : nodes_[parent - 1].children)
-    if (n == name && nodes_[ino - 1].type == NodeType::Dir) return ino;
+  if (const Node* n = lookup_unsealed(parent, name); n && n->type == NodeType::Dir) return n->ino;
   Node n;
   n.type = NodeType::Dir;
   n.mode = mode;

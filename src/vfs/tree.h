@@ -38,6 +38,9 @@ class Tree {
   // Resolves "a/b/c" from the root; nullptr if absent.
   const Node* resolve(const std::string& path) const;
 
+  // Lookup that works while building (children are sorted only by seal()).
+  const Node* lookup_unsealed(uint64_t parent, const std::string& name) const;
+
   uint64_t mkdir(uint64_t parent, const std::string& name, uint32_t mode = 0555);
   uint64_t add_file(uint64_t parent, const std::string& name, std::shared_ptr<const Content> c,
                     uint32_t mode = 0444);
