@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "support/groundtruth.h"
+#include "support/memory_check.h"
 #include "support/mount.h"
 #include "support/paths.h"
 
@@ -36,24 +37,15 @@ class FixtureMount : public ::testing::TestWithParam<FixtureCase> {
     mount_ = std::make_unique<Mount>(fixture(GetParam().input));
   }
   void TearDown() override {
-    if (mount_) EXPECT_TRUE(mount_->unmount()) << mount_->log();
+    if (mount_) {
+      EXPECT_TRUE(mount_->unmount()) << mount_->log();
+    }
   }
   std::string proc(const nlohmann::json& p, const std::string& file) const {
     return *mount_ / ("procs/" + std::to_string(ns_pid(p)) + "/" + file);
   }
   std::string read_mem(const nlohmann::json& p, uint64_t addr, size_t len) const {
-    int fd = ::open(proc(p, "mem").c_str(), O_RDONLY);
-    EXPECT_GE(fd, 0);
-    std::string buf(len, '\0');
-    size_t got = 0;
-    while (got < len) {
-      ssize_t n = ::pread(fd, buf.data() + got, len - got, static_cast<off_t>(addr + got));
-      if (n <= 0) break;
-      got += static_cast<size_t>(n);
-    }
-    ::close(fd);
-    EXPECT_EQ(got, len) << "short read at 0x" << std::hex << addr;
-    return buf;
+    return ckptfs::test::read_mem(*mount_, ns_pid(p), addr, len);
   }
 
   nlohmann::json gt_;
@@ -74,7 +66,9 @@ std::vector<MapsLine> parse_maps(const std::string& text) {
     char perms[5] = {};
     unsigned long long s, e, off;
     int pos = 0;
-    if (std::sscanf(line.c_str(), "%llx-%llx %4s %llx %*x:%*x %*u %n", &s, &e, perms, &off, &pos) < 4) continue;
+    if (std::sscanf(line.c_str(), "%llx-%llx %4s %llx %*x:%*x %*u %n", &s, &e, perms, &off, &pos) <
+        4)
+      continue;
     m.start = s, m.end = e, m.offset = off, m.perms = perms;
     m.path = line.substr(static_cast<size_t>(pos));
     while (!m.path.empty() && m.path.back() == ' ') m.path.pop_back();
@@ -121,32 +115,10 @@ TEST_P(FixtureMount, MapsMatchTheKernelsLines) {
 }
 
 TEST_P(FixtureMount, EveryVmaHashesLikeTheDumpedView) {
-  for (const auto& p : gt_["processes"]) {
-    for (const auto& v : p["vmas"]) {
-      uint64_t start = hex(v["start"]), end = hex(v["end"]);
-      EXPECT_EQ(sha256_hex(read_mem(p, start, end - start)), v["sha256_dumped_view"].get<std::string>())
-          << "pid " << ns_pid(p) << " vma " << v["start"] << " " << v["path"];
-    }
-  }
+  expect_vmas_hash_like_dumped_view(*mount_, gt_);
 }
 
-TEST_P(FixtureMount, EveryMarkerReadsBackAtItsAddress) {
-  size_t checked = 0;
-  for (const auto& p : gt_["processes"]) {
-    int fd = ::open(proc(p, "mem").c_str(), O_RDONLY);
-    ASSERT_GE(fd, 0);
-    for (const auto& m : p["markers"]) {
-      std::string marker = m["marker"];
-      std::string buf(marker.size(), '\0');
-      ASSERT_EQ(::pread(fd, buf.data(), buf.size(), static_cast<off_t>(hex(m["addr"]))),
-                static_cast<ssize_t>(buf.size()));
-      EXPECT_EQ(buf, marker) << "pid " << ns_pid(p) << " at " << m["addr"];
-      ++checked;
-    }
-    ::close(fd);
-  }
-  EXPECT_GT(checked, 2500u);
-}
+TEST_P(FixtureMount, EveryMarkerReadsBackAtItsAddress) { expect_markers_read_back(*mount_, gt_); }
 
 // Union of the ground truth's dumped pages per process, as address runs.
 std::vector<std::pair<uint64_t, uint64_t>> dumped_runs(const nlohmann::json& p) {
@@ -179,7 +151,8 @@ TEST_P(FixtureMount, SeekDataAndHoleLandOnDumpedPageBoundaries) {
       auto [s, e] = runs[i];
       total += e - s;
       EXPECT_EQ(static_cast<uint64_t>(::lseek(fd, static_cast<off_t>(s), SEEK_DATA)), s);
-      EXPECT_EQ(static_cast<uint64_t>(::lseek(fd, static_cast<off_t>(s), SEEK_HOLE)), e) << std::hex << s;
+      EXPECT_EQ(static_cast<uint64_t>(::lseek(fd, static_cast<off_t>(s), SEEK_HOLE)), e)
+          << std::hex << s;
       EXPECT_EQ(static_cast<uint64_t>(::lseek(fd, static_cast<off_t>(e - 1), SEEK_HOLE)), e);
       uint64_t next = i + 1 < runs.size() ? runs[i + 1].first : 0;
       off_t d = ::lseek(fd, static_cast<off_t>(e), SEEK_DATA);
@@ -193,7 +166,8 @@ TEST_P(FixtureMount, SeekDataAndHoleLandOnDumpedPageBoundaries) {
     struct stat st {};
     ASSERT_EQ(::fstat(fd, &st), 0);
     EXPECT_EQ(static_cast<uint64_t>(st.st_size), 0x800000000000ull);
-    EXPECT_EQ(static_cast<uint64_t>(st.st_blocks) * 512, total) << "st_blocks counts only stored pages";
+    EXPECT_EQ(static_cast<uint64_t>(st.st_blocks) * 512, total)
+        << "st_blocks counts only stored pages";
     ::close(fd);
   }
 }
@@ -208,7 +182,8 @@ TEST_P(FixtureMount, HexdumpAndGrepWorkThroughTheMount) {
   auto r = run("hexdump -C -s " + addr + " -n 32 " + shell_quote(proc(p, "mem")));
   ASSERT_EQ(r.status, 0) << r.err;
   char expected_addr[32];
-  std::snprintf(expected_addr, sizeof expected_addr, "%08llx", static_cast<unsigned long long>(hex((*heap)["addr"])));
+  std::snprintf(expected_addr, sizeof expected_addr, "%08llx",
+                static_cast<unsigned long long>(hex((*heap)["addr"])));
   EXPECT_NE(r.out.find(expected_addr), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("|CKPTFS_HEAP_MARK|"), std::string::npos) << r.out;
   // GNU grep skips holes with SEEK_HOLE: it reads only the stored pages.
@@ -251,7 +226,8 @@ TEST_P(FixtureMount, InfoNamesContainerEngineAndRuntime) {
   EXPECT_NE(info.find("Engine:           " + c.engine + "\n"), std::string::npos) << info;
   EXPECT_NE(info.find("Runtime:          " + c.runtime + "\n"), std::string::npos) << info;
   for (const auto& p : gt_["processes"])
-    EXPECT_NE(info.find("[" + std::to_string(ns_pid(p)) + "]  " + p["comm"].get<std::string>()), std::string::npos);
+    EXPECT_NE(info.find("[" + std::to_string(ns_pid(p)) + "]  " + p["comm"].get<std::string>()),
+              std::string::npos);
   auto j = nlohmann::json::parse(read_file(*mount_ / ("containers/" + c.container + "/info.json")));
   EXPECT_EQ(j["container_name"], c.container);
   EXPECT_EQ(j["engine"], c.engine);
@@ -284,12 +260,14 @@ TEST_P(FixtureMount, WritesFailWithErofs) {
   EXPECT_EQ(errno, EROFS);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Fixtures, FixtureMount,
-    ::testing::Values(FixtureCase{"ImageDirectory", "proc-tree", "proc-tree", "proc-tree", "none", "-"},
-                      FixtureCase{"PlainTar", "proc-tree.tar", "proc-tree", "proc-tree", "none", "-"},
-                      FixtureCase{"PodmanZstd", "webapp-checkpoint.tar.zst", "webapp", "webapp", "Podman", "runc"}),
-    [](const auto& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Fixtures, FixtureMount,
+                         ::testing::Values(FixtureCase{"ImageDirectory", "proc-tree", "proc-tree",
+                                                       "proc-tree", "none", "-"},
+                                           FixtureCase{"PlainTar", "proc-tree.tar", "proc-tree",
+                                                       "proc-tree", "none", "-"},
+                                           FixtureCase{"PodmanZstd", "webapp-checkpoint.tar.zst",
+                                                       "webapp", "webapp", "Podman", "runc"}),
+                         [](const auto& info) { return info.param.name; });
 
 }  // namespace
 }  // namespace ckptfs::test

@@ -24,7 +24,9 @@ class ProcessFiles : public ::testing::TestWithParam<std::pair<std::string, std:
     mount_ = std::make_unique<Mount>(fixture(GetParam().first));
   }
   void TearDown() override {
-    if (mount_) EXPECT_TRUE(mount_->unmount()) << mount_->log();
+    if (mount_) {
+      EXPECT_TRUE(mount_->unmount()) << mount_->log();
+    }
   }
   std::string proc(const nlohmann::json& p, const std::string& f) const {
     return *mount_ / ("procs/" + std::to_string(ns_pid(p)) + "/" + f);
@@ -32,7 +34,8 @@ class ProcessFiles : public ::testing::TestWithParam<std::pair<std::string, std:
   std::string link(const std::string& path) const {
     char buf[4096];
     ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
-    return n < 0 ? "<" + std::string(strerror(errno)) + ">" : std::string(buf, static_cast<size_t>(n));
+    return n < 0 ? "<" + std::string(strerror(errno)) + ">"
+                 : std::string(buf, static_cast<size_t>(n));
   }
   std::map<std::string, std::string> status(const std::string& path) const {
     std::map<std::string, std::string> m;
@@ -120,7 +123,8 @@ TEST_P(ProcessFiles, StatusUsesTheKernelsNamesAndValues) {
     EXPECT_EQ(st["Uid"], p["uid"].get<std::string>());
     EXPECT_EQ(st["Gid"], p["gid"].get<std::string>());
     EXPECT_EQ(st["Threads"], std::to_string(p["threads"].size()));
-    for (const char* k : {"SigBlk", "SigIgn", "SigCgt", "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"})
+    for (const char* k :
+         {"SigBlk", "SigIgn", "SigCgt", "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"})
       EXPECT_EQ(st[k].size(), 16u) << k;
     EXPECT_TRUE(st.count("NoNewPrivs"));
     EXPECT_TRUE(st.count("Seccomp"));
@@ -129,7 +133,8 @@ TEST_P(ProcessFiles, StatusUsesTheKernelsNamesAndValues) {
 
 TEST_P(ProcessFiles, ChildrenAndPs) {
   std::string ps = read_file(*mount_ / "ps");
-  EXPECT_EQ(std::count(ps.begin(), ps.end(), '\n'), static_cast<long>(gt_["processes"].size()) + 1) << ps;
+  EXPECT_EQ(std::count(ps.begin(), ps.end(), '\n'), static_cast<long>(gt_["processes"].size()) + 1)
+      << ps;
   for (const auto& p : gt_["processes"]) {
     std::string children;
     for (const auto& q : gt_["processes"])
@@ -163,8 +168,8 @@ TEST_P(ProcessFiles, EveryVmaFileHashesLikeTheDumpedView) {
   // Names say what the region is.
   const auto& p = gt_["processes"][0];
   auto r = run("ls " + shell_quote(proc(p, "vmas")));
-  for (const char* suffix : {".rw-p.heap\n", ".rw-p.stack\n", ".r-xp.vdso\n", ".rw-s.shmem\n", ".rw-p.anon\n",
-                             ".rw-p.mapped.bin\n", ".r-xp.libc.so.6\n"})
+  for (const char* suffix : {".rw-p.heap\n", ".rw-p.stack\n", ".r-xp.vdso\n", ".rw-s.shmem\n",
+                             ".rw-p.anon\n", ".rw-p.mapped.bin\n", ".r-xp.libc.so.6\n"})
     EXPECT_NE(r.out.find(suffix), std::string::npos) << suffix << " in\n" << r.out;
 }
 
@@ -191,12 +196,13 @@ TEST_P(ProcessFiles, YaraAndStringsFindTheMarkersInVmas) {
   EXPECT_EQ(missing, 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Fixtures, ProcessFiles,
-                         ::testing::Values(std::pair<std::string, std::string>{"proc-tree", "proc-tree"},
-                                           std::pair<std::string, std::string>{"webapp-checkpoint.tar.zst",
-                                                                               "webapp"}),
-                         [](const auto& info) { return info.param.second == "webapp" ? std::string("Podman")
-                                                                                      : std::string("ProcTree"); });
+INSTANTIATE_TEST_SUITE_P(
+    Fixtures, ProcessFiles,
+    ::testing::Values(std::pair<std::string, std::string>{"proc-tree", "proc-tree"},
+                      std::pair<std::string, std::string>{"webapp-checkpoint.tar.zst", "webapp"}),
+    [](const auto& info) {
+      return info.param.second == "webapp" ? std::string("Podman") : std::string("ProcTree");
+    });
 
 }  // namespace
 }  // namespace ckptfs::test

@@ -2,6 +2,7 @@
 // Everything that can fail because of the input happens here, before the
 // daemon detaches: errors reach the terminal and nothing is left mounted.
 
+#include <fmt/format.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,8 +12,6 @@
 #include <fstream>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "fuse/fuse_fs.h"
 #include "model/loader.h"
@@ -120,8 +119,22 @@ void check_mountpoint(const std::string& mp) {
   struct stat st {};
   if (::stat(mp.c_str(), &st) != 0) ckptfs::fail(mp, "mount point does not exist");
   if (!S_ISDIR(st.st_mode)) ckptfs::fail(mp, "mount point is not a directory");
-  if (::access(mp.c_str(), W_OK) != 0 && ::getuid() != 0) ckptfs::fail(mp, "mount point is not writable by you");
+  if (::access(mp.c_str(), W_OK) != 0 && ::getuid() != 0)
+    ckptfs::fail(mp, "mount point is not writable by you");
   if (is_mount_point(mp)) ckptfs::fail(mp, "something is already mounted there (unmount it first)");
+}
+
+// The loader names images relative to the checkpoint ("pstree.img: missing from
+// the checkpoint"): alone, that does not say which checkpoint, and with several
+// inputs the user cannot tell. Name the input unless the message already does.
+std::string naming_input(const std::string& input, const std::string& msg) {
+  if (msg.starts_with(input)) return msg;
+  if (char* real = ::realpath(input.c_str(), nullptr)) {
+    std::string r = real;
+    std::free(real);
+    if (msg.starts_with(r)) return msg;  // directory members are named by their real path
+  }
+  return input + ": " + msg;
 }
 
 // Directory sources open one file per image lazily; let them.
@@ -146,15 +159,21 @@ int main(int argc, char** argv) {
     }
     check_mountpoint(a.mountpoint);
     for (const auto& in : a.inputs) {
-      std::shared_ptr<const ckptfs::Source> src = ckptfs::open_source(in);
-      auto loaded = ckptfs::load_checkpoints(src, ckptfs::checkpoint_base_name(in));
-      for (auto& c : loaded) checkpoints.push_back(std::move(c));
+      try {
+        std::shared_ptr<const ckptfs::Source> src = ckptfs::open_source(in);
+        auto loaded = ckptfs::load_checkpoints(src, ckptfs::checkpoint_base_name(in));
+        for (auto& c : loaded) checkpoints.push_back(std::move(c));
+      } catch (const std::exception& e) {
+        fmt::print(stderr, "ckptfs: {}\n", naming_input(in, e.what()));
+        return 1;
+      }
     }
     // Names are directories in the tree: keep them unique across inputs too.
     std::vector<std::string> seen;
     for (auto& c : checkpoints) {
       std::string n = c->name;
-      for (int i = 2; std::find(seen.begin(), seen.end(), n) != seen.end(); ++i) n = fmt::format("{}-{}", c->name, i);
+      for (int i = 2; std::find(seen.begin(), seen.end(), n) != seen.end(); ++i)
+        n = fmt::format("{}-{}", c->name, i);
       c->name = n;
       seen.push_back(n);
     }

@@ -1,6 +1,7 @@
 #define FUSE_USE_VERSION 314
 #include "fuse/fuse_fs.h"
 
+#include <fmt/format.h>
 #include <fuse_lowlevel.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,8 +11,6 @@
 #include <cstring>
 #include <mutex>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "util/error.h"
 
@@ -73,6 +72,11 @@ void fill_attr(const Context& c, const Node& n, struct stat& st) {
       st.st_mode = S_IFLNK | 0777;
       st.st_nlink = 1;
       st.st_size = static_cast<off_t>(n.target.size());
+      break;
+    case NodeType::Special:
+      st.st_mode = n.special | n.mode;
+      st.st_nlink = 1;
+      st.st_rdev = static_cast<dev_t>(n.rdev);
       break;
   }
 }
@@ -159,11 +163,13 @@ void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, bool
           e.entry_timeout = kForever;
         }
         fill_attr(c, *child, e.attr);
-        want = fuse_add_direntry_plus(req, buf.data() + used, size - used, name, &e, static_cast<off_t>(i + 1));
+        want = fuse_add_direntry_plus(req, buf.data() + used, size - used, name, &e,
+                                      static_cast<off_t>(i + 1));
       } else {
         struct stat st;
         fill_attr(c, *child, st);
-        want = fuse_add_direntry(req, buf.data() + used, size - used, name, &st, static_cast<off_t>(i + 1));
+        want = fuse_add_direntry(req, buf.data() + used, size - used, name, &st,
+                                 static_cast<off_t>(i + 1));
       }
       if (want > size - used) break;
       used += want;
@@ -183,7 +189,8 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   const Node* n = node_or_reply(req, ino);
   if (!n) return;
   if (n->type == NodeType::Dir) return (void)fuse_reply_err(req, EISDIR);
-  if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) return (void)fuse_reply_err(req, EROFS);
+  if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC))
+    return (void)fuse_reply_err(req, EROFS);
   fi->keep_cache = 1;
   fuse_reply_open(req, fi);
 }
@@ -223,7 +230,7 @@ void op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence, fuse_file_i
 }
 
 void op_statfs(fuse_req_t req, fuse_ino_t) {
-  struct statvfs s{};
+  struct statvfs s {};
   s.f_bsize = 4096;
   s.f_frsize = 4096;
   s.f_files = ctx(req).tree->size();
@@ -245,9 +252,13 @@ void op_mknod(fuse_req_t req, fuse_ino_t, const char*, mode_t, dev_t) { erofs(re
 void op_mkdir(fuse_req_t req, fuse_ino_t, const char*, mode_t) { erofs(req); }
 void op_unlink(fuse_req_t req, fuse_ino_t, const char*) { erofs(req); }
 void op_symlink(fuse_req_t req, const char*, fuse_ino_t, const char*) { erofs(req); }
-void op_rename(fuse_req_t req, fuse_ino_t, const char*, fuse_ino_t, const char*, unsigned) { erofs(req); }
+void op_rename(fuse_req_t req, fuse_ino_t, const char*, fuse_ino_t, const char*, unsigned) {
+  erofs(req);
+}
 void op_link(fuse_req_t req, fuse_ino_t, fuse_ino_t, const char*) { erofs(req); }
-void op_write(fuse_req_t req, fuse_ino_t, const char*, size_t, off_t, fuse_file_info*) { erofs(req); }
+void op_write(fuse_req_t req, fuse_ino_t, const char*, size_t, off_t, fuse_file_info*) {
+  erofs(req);
+}
 void op_create(fuse_req_t req, fuse_ino_t, const char*, mode_t, fuse_file_info*) { erofs(req); }
 void op_setxattr(fuse_req_t req, fuse_ino_t, const char*, const char*, size_t, int) { erofs(req); }
 void op_removexattr(fuse_req_t req, fuse_ino_t, const char*) { erofs(req); }
@@ -305,6 +316,9 @@ int mount_and_serve(const Tree& tree, const MountOptions& opts) {
   }
   // Shared with other users, the kernel must enforce our owner-only modes.
   if (allow_other) o += ",default_permissions";
+  // Archived device nodes (tmpfs dumps of /dev) are shown, never opened: an
+  // untrusted checkpoint must not hand out the host's disks, even under -o dev.
+  o += ",nodev,nosuid";
 
   std::vector<std::string> argv_s = {"ckptfs", "-o", o};
   if (opts.debug) argv_s.push_back("-d");

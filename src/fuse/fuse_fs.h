@@ -11,7 +11,7 @@ namespace ckptfs {
 
 struct MountOptions {
   std::string mountpoint;
-  std::string fsname;              // shown in /proc/mounts
+  std::string fsname;                  // shown in /proc/mounts
   std::vector<std::string> fuse_opts;  // passed through "-o"
   bool foreground = false;
   bool debug = false;

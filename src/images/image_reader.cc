@@ -15,8 +15,10 @@ uint32_t le32(const std::string& d, size_t off) {
 }
 }  // namespace
 
-ImageReader ImageReader::from_blob(const std::string& name, const Blob& blob, uint32_t expected_magic) {
-  if (blob.size() > kMaxImageSize) fail(name, "image of {} bytes is implausibly large", blob.size());
+ImageReader ImageReader::from_blob(const std::string& name, const Blob& blob,
+                                   uint32_t expected_magic) {
+  if (blob.size() > kMaxImageSize)
+    fail(name, "image of {} bytes is implausibly large", blob.size());
   return ImageReader(name, blob.read_all(kMaxImageSize), expected_magic);
 }
 
@@ -34,7 +36,7 @@ ImageReader::ImageReader(std::string name, std::string data, uint32_t expected_m
   type_magic_ = m;
   if (expected_magic && m != expected_magic) {
     uint32_t swapped = __builtin_bswap32(m);
-    if (swapped == expected_magic || swapped == magic::kCommon)
+    if (swapped == expected_magic || swapped == magic::kCommon || swapped == magic::kService)
       fail(name_, "big-endian image: only little-endian dumps are supported");
     fail(name_, "wrong magic 0x{:08x} (expected 0x{:08x})", m, expected_magic);
   }
@@ -45,7 +47,8 @@ bool ImageReader::next(std::string_view& message) {
   if (data_.size() - pos_ < 4)
     fail(name_, "entry {}: truncated length word at offset {}", count_, pos_);
   uint32_t len = le32(data_, pos_);
-  if (len > kMaxEntrySize) fail(name_, "entry {}: length {} is implausible (corrupt image)", count_, len);
+  if (len > kMaxEntrySize)
+    fail(name_, "entry {}: length {} is implausible (corrupt image)", count_, len);
   if (data_.size() - pos_ - 4 < len)
     fail(name_, "entry {}: length {} runs past the end of the file ({} bytes left)", count_, len,
          data_.size() - pos_ - 4);

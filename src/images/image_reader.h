@@ -38,7 +38,8 @@ class ImageReader {
   template <typename Msg>
   Msg parse(std::string_view bytes) const {
     Msg m;
-    if (!m.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) bad_message(Msg::descriptor()->name());
+    if (!m.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+      bad_message(Msg::descriptor()->name());
     return m;
   }
   // Reads the next entry as Msg; false at end of file.

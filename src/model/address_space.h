@@ -18,10 +18,10 @@ inline constexpr uint64_t kPageSize = 4096;
 inline constexpr uint64_t kUserAddressEnd = 0x800000000000ull;
 
 struct Extent {
-  uint64_t start;    // virtual address
-  uint64_t length;   // bytes
-  uint64_t offset;   // into the blob
-  uint32_t blob;     // index into AddressSpace::blobs
+  uint64_t start;   // virtual address
+  uint64_t length;  // bytes
+  uint64_t offset;  // into the blob
+  uint32_t blob;    // index into AddressSpace::blobs
 };
 
 class AddressSpace {

@@ -1,7 +1,6 @@
 #include "model/container_meta.h"
 
 #include <nlohmann/json.hpp>
-
 #include <regex>
 
 #include "util/error.h"
@@ -34,7 +33,8 @@ std::string str(const json& j, const char* key) {
 std::string time_or_empty(std::string t) { return t.starts_with("0001-01-01") ? "" : t; }
 
 std::string criu_version(const Checkpoint& c, const json& annotations) {
-  for (const char* key : {"org.criu.checkpoint.criu.version", "io.podman.annotations.checkpoint.criu.version"}) {
+  for (const char* key :
+       {"org.criu.checkpoint.criu.version", "io.podman.annotations.checkpoint.criu.version"}) {
     std::string v = str(annotations, key);
     if (!v.empty()) return v;
   }
@@ -64,7 +64,8 @@ ContainerInfo read_container_info(const Checkpoint& c, const std::string& fallba
   ContainerInfo info;
   json config = read_json(c, "config.dump");
   json spec = read_json(c, "spec.dump");
-  json annotations = spec.is_object() && spec.contains("annotations") ? spec["annotations"] : json();
+  json annotations =
+      spec.is_object() && spec.contains("annotations") ? spec["annotations"] : json();
 
   std::string manager = str(annotations, "io.container.manager");
   if (!c.layout.container) {
@@ -123,9 +124,11 @@ ContainerInfo read_container_info(const Checkpoint& c, const std::string& fallba
     std::string_view base = std::string_view(name).substr(c.layout.image_dir.size());
     if (base.find('/') != std::string_view::npos) continue;
     info.checkpoint_size += m.blob->size();
-    if (base.starts_with("pages-") && base.ends_with(".img")) info.memory_pages_size += m.blob->size();
+    if (base.starts_with("pages-") && base.ends_with(".img"))
+      info.memory_pages_size += m.blob->size();
   }
-  if (const Member* d = c.meta("rootfs-diff.tar"); d && d->type == MemberType::File && c.layout.container) {
+  if (const Member* d = c.meta("rootfs-diff.tar");
+      d && d->type == MemberType::File && c.layout.container) {
     info.has_rootfs_diff = true;
     info.rootfs_diff_size = d->blob->size();
   }

@@ -11,7 +11,8 @@ constexpr uint32_t kFdCloexec = 1;
 
 std::string path_of(const Checkpoint& c, uint32_t file_id) {
   auto it = c.files.find(file_id);
-  if (it == c.files.end() || !it->second.has_reg()) return fmt::format("(file id {} missing)", file_id);
+  if (it == c.files.end() || !it->second.has_reg())
+    return fmt::format("(file id {} missing)", file_id);
   std::string p = it->second.reg().name();
   if (c.deleted_files.count(file_id)) p += " (deleted)";
   return p;
@@ -20,24 +21,34 @@ std::string path_of(const Checkpoint& c, uint32_t file_id) {
 // Namespace file names by CLONE_NEW* flag.
 const char* ns_name(uint32_t cflag) {
   switch (cflag) {
-    case 0x00020000: return "mnt";
-    case 0x02000000: return "cgroup";
-    case 0x04000000: return "uts";
-    case 0x08000000: return "ipc";
-    case 0x10000000: return "user";
-    case 0x20000000: return "pid";
-    case 0x40000000: return "net";
-    case 0x00000080: return "time";
-    default: return "ns";
+    case 0x00020000:
+      return "mnt";
+    case 0x02000000:
+      return "cgroup";
+    case 0x04000000:
+      return "uts";
+    case 0x08000000:
+      return "ipc";
+    case 0x10000000:
+      return "user";
+    case 0x20000000:
+      return "pid";
+    case 0x40000000:
+      return "net";
+    case 0x00000080:
+      return "time";
+    default:
+      return "ns";
   }
 }
 
 }  // namespace
 
 const char* fd_type_name(uint32_t type) {
-  static const char* kNames[] = {"UND",     "REG",      "PIPE",   "FIFO",  "INETSK", "UNIXSK",    "EVENTFD",
-                                 "EVENTPOLL", "INOTIFY", "SIGNALFD", "PACKETSK", "TTY", "FANOTIFY", "NETLINKSK",
-                                 "NS",      "TUNF",     "EXT",    "TIMERFD", "MEMFD", "BPFMAP",   "PIDFD"};
+  static const char* kNames[] = {
+      "UND",       "REG",     "PIPE",     "FIFO",     "INETSK", "UNIXSK",   "EVENTFD",
+      "EVENTPOLL", "INOTIFY", "SIGNALFD", "PACKETSK", "TTY",    "FANOTIFY", "NETLINKSK",
+      "NS",        "TUNF",    "EXT",      "TIMERFD",  "MEMFD",  "BPFMAP",   "PIDFD"};
   return type < std::size(kNames) ? kNames[type] : "UNKNOWN";
 }
 
@@ -61,9 +72,11 @@ FileDescription describe_fd(const Checkpoint& c, const FdEntry& fd) {
       d.flags = f.pipe().flags();
       break;
     case 3:  // FIFO: the path comes from its REG twin
-      d.link = f.fifo().has_regf_id() ? path_of(c, f.fifo().regf_id()) : fmt::format("pipe:[{}]", f.fifo().pipe_id());
+      d.link = f.fifo().has_regf_id() ? path_of(c, f.fifo().regf_id())
+                                      : fmt::format("pipe:[{}]", f.fifo().pipe_id());
       if (f.fifo().has_regf_id()) {
-        if (auto r = c.files.find(f.fifo().regf_id()); r != c.files.end()) d.flags = r->second.reg().flags();
+        if (auto r = c.files.find(f.fifo().regf_id()); r != c.files.end())
+          d.flags = r->second.reg().flags();
       }
       break;
     case 4:
@@ -123,7 +136,8 @@ FileDescription describe_fd(const Checkpoint& c, const FdEntry& fd) {
       break;
     case 18: {  // MEMFD
       std::string name = "?";
-      if (auto m = c.memfd_inodes.find(f.memfd().inode_id()); m != c.memfd_inodes.end()) name = m->second.name();
+      if (auto m = c.memfd_inodes.find(f.memfd().inode_id()); m != c.memfd_inodes.end())
+        name = m->second.name();
       d.link = name == "/dev/zero" ? "/dev/zero (deleted)" : "/memfd:" + name + " (deleted)";
       d.flags = f.memfd().flags();
       d.pos = f.memfd().pos();

@@ -10,8 +10,8 @@
 namespace ckptfs {
 
 struct FileDescription {
-  std::string link;             // readlink() text: a path, "pipe:[ino]", "socket:[ino]" …
-  uint32_t flags = 0;           // open(2) status flags, O_CLOEXEC included as /proc shows it
+  std::string link;    // readlink() text: a path, "pipe:[ino]", "socket:[ino]" …
+  uint32_t flags = 0;  // open(2) status flags, O_CLOEXEC included as /proc shows it
   uint64_t pos = 0;
   std::optional<int32_t> mnt_id;
 };

@@ -83,8 +83,8 @@ class Loader {
 void Loader::load_inventory() {
   auto inv = single<criu::inventory_entry>("inventory.img", magic::kInventory);
   if (inv.img_version() != 2)
-    fail(img_name("inventory.img"), "image format version {} is not supported (only 2, CRIU >= 1.6)",
-         inv.img_version());
+    fail(img_name("inventory.img"),
+         "image format version {} is not supported (only 2, CRIU >= 1.6)", inv.img_version());
 }
 
 std::string Loader::file_path(uint32_t id) const {
@@ -113,7 +113,8 @@ void Loader::load_files() {
     }
   }
   for (const auto& [name, m] : c_.source->members) {
-    if (!name.starts_with(c_.layout.image_dir + "mountpoints-") || m.type != MemberType::File) continue;
+    if (!name.starts_with(c_.layout.image_dir + "mountpoints-") || m.type != MemberType::File)
+      continue;
     ImageReader r = ImageReader::from_blob(name, *m.blob, magic::kMountpoints);
     criu::mnt_entry e;
     while (r.next(e)) mnt_dev_[e.mnt_id()] = e.root_dev();
@@ -140,12 +141,14 @@ Pagemap Loader::load_pagemap(const std::string& name, bool shared) {
       flags = kPePresent;
     uint64_t limit = shared ? (1ull << 52) : kUserAddressEnd;
     if (e.vaddr() % kPageSize)
-      fail(img_name(name), "entry {}: address 0x{:x} is not page aligned", r.entry_index(), e.vaddr());
-    if (count > limit / kPageSize || e.vaddr() > limit - count * kPageSize)
-      fail(img_name(name), "entry {}: {} pages at 0x{:x} exceed the address space", r.entry_index(), count,
+      fail(img_name(name), "entry {}: address 0x{:x} is not page aligned", r.entry_index(),
            e.vaddr());
+    if (count > limit / kPageSize || e.vaddr() > limit - count * kPageSize)
+      fail(img_name(name), "entry {}: {} pages at 0x{:x} exceed the address space", r.entry_index(),
+           count, e.vaddr());
     if (e.vaddr() < prev_end)
-      fail(img_name(name), "entry {}: pages at 0x{:x} overlap the previous entry", r.entry_index(), e.vaddr());
+      fail(img_name(name), "entry {}: pages at 0x{:x} overlap the previous entry", r.entry_index(),
+           e.vaddr());
     prev_end = e.vaddr() + count * kPageSize;
     if (flags & kPePresent) {
       pm.runs.push_back({e.vaddr(), count * kPageSize, off});
@@ -159,8 +162,8 @@ Pagemap Loader::load_pagemap(const std::string& name, bool shared) {
     if (!m || m->type != MemberType::File)
       fail(img_name(pages_name), "missing, but {} stores {} bytes of pages in it", name, off);
     if (m->blob->size() < off)
-      fail(img_name(pages_name), "{} bytes, but {} stores {} bytes of pages in it (truncated?)", m->blob->size(),
-           name, off);
+      fail(img_name(pages_name), "{} bytes, but {} stores {} bytes of pages in it (truncated?)",
+           m->blob->size(), name, off);
     pm.pages = m->blob;
   }
   return pm;
@@ -196,7 +199,27 @@ void Loader::build_memory(Process& p, const Pagemap& pm, const std::string& pm_n
                                [](uint64_t a, const PageRun& r) { return a < r.vaddr + r.length; });
     for (; it != sm->runs.end() && it->vaddr < hi; ++it) {
       uint64_t s = std::max(lo, it->vaddr), e = std::min(hi, it->vaddr + it->length);
-      as.add(v.start + (s - lo), e - s, b, it->file_offset + (s - it->vaddr));
+      uint64_t addr = v.start + (s - lo), end = v.start + (e - lo);
+      uint64_t off = it->file_offset + (s - it->vaddr);
+      auto add_to = [&](uint64_t to) {
+        if (to <= addr) return;
+        as.add(addr, to - addr, b, off);
+        p.shared_stored_bytes += to - addr;
+      };
+      // A MAP_PRIVATE memfd mapping: the pages the process wrote are in its
+      // own pagemap (VMA_FILE_PRIVATE) and hide the object's there.
+      if (!v.shared) {
+        auto own =
+            std::upper_bound(pm.runs.begin(), pm.runs.end(), addr,
+                             [](uint64_t a, const PageRun& r) { return a < r.vaddr + r.length; });
+        for (; own != pm.runs.end() && own->vaddr < end; ++own) {
+          add_to(own->vaddr);
+          uint64_t next = std::min(end, own->vaddr + own->length);
+          off += next - addr;
+          addr = next;
+        }
+      }
+      add_to(end);
     }
   }
   std::string problem = as.finish();
@@ -205,11 +228,16 @@ void Loader::build_memory(Process& p, const Pagemap& pm, const std::string& pm_n
 
 TaskState task_state(uint32_t s) {
   switch (s) {
-    case 1: return TaskState::Alive;
-    case 2: return TaskState::Zombie;  // CRIU stores zombies as TASK_DEAD (§20.9)
-    case 3: return TaskState::Stopped;
-    case 6: return TaskState::Zombie;
-    default: return TaskState::Unknown;
+    case 1:
+      return TaskState::Alive;
+    case 2:
+      return TaskState::Zombie;  // CRIU stores zombies as TASK_DEAD (§20.9)
+    case 3:
+      return TaskState::Stopped;
+    case 6:
+      return TaskState::Zombie;
+    default:
+      return TaskState::Unknown;
   }
 }
 
@@ -224,8 +252,8 @@ void Loader::load_process(const criu::pstree_entry& e) {
   auto core = std::make_shared<criu::core_entry>(
       single<criu::core_entry>(fmt::format("core-{}.img", p.pid), magic::kCore));
   if (core->has_mtype() && core->mtype() != 1)
-    fail(img_name(fmt::format("core-{}.img", p.pid)), "architecture {} is not supported (only x86_64)",
-         core->mtype());
+    fail(img_name(fmt::format("core-{}.img", p.pid)),
+         "architecture {} is not supported (only x86_64)", core->mtype());
   p.comm = core->tc().comm();
   p.state = task_state(core->tc().task_state());
   p.exit_code = core->tc().exit_code();
@@ -258,9 +286,11 @@ void Loader::load_process(const criu::pstree_entry& e) {
       const criu::vma_entry& v = mm.vmas(i);
       if (v.status() == vma_status::kGuard) continue;  // CRIU 4.2's fake guard VMAs
       if (v.end() <= v.start() || v.start() % kPageSize || v.end() % kPageSize)
-        fail(img_name(fmt::format("mm-{}.img", p.pid)), "VMA {}: bad range 0x{:x}-0x{:x}", i, v.start(), v.end());
+        fail(img_name(fmt::format("mm-{}.img", p.pid)), "VMA {}: bad range 0x{:x}-0x{:x}", i,
+             v.start(), v.end());
       if (v.start() < prev_end)
-        fail(img_name(fmt::format("mm-{}.img", p.pid)), "VMA {}: 0x{:x} overlaps the previous VMA", i, v.start());
+        fail(img_name(fmt::format("mm-{}.img", p.pid)), "VMA {}: 0x{:x} overlaps the previous VMA",
+             i, v.start());
       prev_end = v.end();
       p.vmas.push_back(describe_vma(v, mm, tables));
     }
@@ -279,7 +309,8 @@ void Loader::load_process(const criu::pstree_entry& e) {
     if (auto fd = open_optional(fmt::format("fdinfo-{}.img", p.files_id), magic::kFdinfo)) {
       criu::fdinfo_entry f;
       while (fd->next(f)) p.fds.push_back({f.fd(), f.flags(), f.id(), f.type()});
-      std::sort(p.fds.begin(), p.fds.end(), [](const FdEntry& a, const FdEntry& b) { return a.fd < b.fd; });
+      std::sort(p.fds.begin(), p.fds.end(),
+                [](const FdEntry& a, const FdEntry& b) { return a.fd < b.fd; });
     }
     std::string pm_name = fmt::format("pagemap-{}.img", p.pid);
     Pagemap pm = load_pagemap(pm_name, false);

@@ -10,7 +10,7 @@
 namespace ckptfs {
 
 struct ProcessText {
-  std::string bytes;       // NUL-separated
+  std::string bytes;        // NUL-separated
   bool from_memory = true;  // false: the pages were not in the checkpoint
   std::string note;         // why, when not from memory
 };

@@ -11,7 +11,8 @@
 namespace ckptfs {
 
 std::string Blob::read_all(uint64_t limit) const {
-  if (size() > limit) fail(origin(), "{} bytes is more than the {} bytes allowed here", size(), limit);
+  if (size() > limit)
+    fail(origin(), "{} bytes is more than the {} bytes allowed here", size(), limit);
   std::string s(size(), '\0');
   if (!s.empty()) pread(s.data(), s.size(), 0);
   return s;
@@ -35,7 +36,8 @@ int FileHandle::fd() const {
 }
 
 void FileBlob::pread(void* buf, size_t len, uint64_t off) const {
-  if (off > size_ || len > size_ - off) fail(origin_, "read of {} bytes at {} is past the end ({})", len, off, size_);
+  if (off > size_ || len > size_ - off)
+    fail(origin_, "read of {} bytes at {} is past the end ({})", len, off, size_);
   int fd = file_->fd();
   auto* p = static_cast<char*>(buf);
   while (len > 0) {

@@ -51,6 +51,9 @@ class FileBlob : public Blob {
   uint64_t size() const override { return size_; }
   void pread(void* buf, size_t len, uint64_t off) const override;
   const std::string& origin() const override { return origin_; }
+  // Where the bytes sit, so a tar stored in this range can be indexed in place.
+  const std::shared_ptr<FileHandle>& file() const { return file_; }
+  uint64_t offset() const { return offset_; }
 
  private:
   std::shared_ptr<FileHandle> file_;

@@ -41,7 +41,8 @@ std::vector<Layout> detect_layouts(const Source& src) {
   }
   if (out.empty()) {
     if (src.members.empty()) fail(src.path, "not a checkpoint: it is empty");
-    fail(src.path, "not a checkpoint: no CRIU inventory.img (looked at the top level and in checkpoint/)");
+    fail(src.path,
+         "not a checkpoint: no CRIU inventory.img (looked at the top level and in checkpoint/)");
   }
   return out;
 }

@@ -11,8 +11,8 @@
 namespace ckptfs {
 
 struct Layout {
-  std::string image_dir;  // prefix of the CRIU images: "", "checkpoint/", "ctr/checkpoint/"
-  std::string meta_dir;   // prefix of config.dump, spec.dump, rootfs-diff.tar …
+  std::string image_dir;   // prefix of the CRIU images: "", "checkpoint/", "ctr/checkpoint/"
+  std::string meta_dir;    // prefix of config.dump, spec.dump, rootfs-diff.tar …
   bool container = false;  // the engine's metadata (config.dump or spec.dump) is there
   bool pre_dump = false;   // only a Podman pre-checkpoint (pre-checkpoint/) is present
 };

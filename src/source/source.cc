@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "source/dir_source.h"
+#include "source/tar_reader.h"
 #include "source/tar_source.h"
 #include "util/error.h"
 
@@ -17,12 +18,18 @@ namespace ckptfs {
 
 const char* packing_name(Packing p) {
   switch (p) {
-    case Packing::Directory: return "directory";
-    case Packing::Tar: return "tar";
-    case Packing::TarGzip: return "tar+gzip";
-    case Packing::TarZstd: return "tar+zstd";
-    case Packing::TarXz: return "tar+xz";
-    case Packing::TarBzip2: return "tar+bzip2";
+    case Packing::Directory:
+      return "directory";
+    case Packing::Tar:
+      return "tar";
+    case Packing::TarGzip:
+      return "tar+gzip";
+    case Packing::TarZstd:
+      return "tar+zstd";
+    case Packing::TarXz:
+      return "tar+xz";
+    case Packing::TarBzip2:
+      return "tar+bzip2";
   }
   return "?";
 }
@@ -56,26 +63,20 @@ Packing sniff(const std::string& path, int fd, uint64_t size) {
   std::array<unsigned char, 512> head{};
   ssize_t n = ::pread(fd, head.data(), head.size(), 0);
   if (n < 0) fail_errno(path, "cannot read");
-  auto starts = [&](std::initializer_list<unsigned char> m) {
-    if (static_cast<size_t>(n) < m.size()) return false;
-    return std::equal(m.begin(), m.end(), head.begin());
-  };
   if (n == 0) fail(path, "empty file, not a checkpoint");
-  if (starts({0x1f, 0x8b})) return Packing::TarGzip;
-  if (starts({0x28, 0xb5, 0x2f, 0xfd})) return Packing::TarZstd;
-  // zstd skippable frames (0x184D2A5?) may precede the first real frame.
-  if (n >= 4 && (head[0] & 0xf0) == 0x50 && head[1] == 0x2a && head[2] == 0x4d && head[3] == 0x18)
-    return Packing::TarZstd;
-  if (starts({0xfd, '7', 'z', 'X', 'Z', 0x00})) return Packing::TarXz;
-  if (starts({'B', 'Z', 'h'})) return Packing::TarBzip2;
+  if (auto c = compression_of({reinterpret_cast<const char*>(head.data()), static_cast<size_t>(n)}))
+    return *c;
   if (n == 512 && std::memcmp(head.data() + 257, "ustar", 5) == 0) return Packing::Tar;
   if (n == 512 && std::all_of(head.begin(), head.end(), [](unsigned char c) { return c == 0; }))
     return Packing::Tar;  // an empty archive
   // A CRIU image handed over on its own rather than its directory.
   static const unsigned char kImgMagic[] = {0x19, 0x43, 0x56, 0x54};
   if (std::memcmp(head.data(), kImgMagic, 4) == 0 || size < 512)
-    fail(path, "not a checkpoint: a single file that is not a tar archive (give the image directory or the archive)");
-  fail(path, "not a checkpoint: neither a directory nor a tar archive (plain, gzip, zstd, xz or bzip2)");
+    fail(path,
+         "not a checkpoint: a single file that is not a tar archive (give the image directory or "
+         "the archive)");
+  fail(path,
+       "not a checkpoint: neither a directory nor a tar archive (plain, gzip, zstd, xz or bzip2)");
 }
 
 }  // namespace

@@ -22,6 +22,10 @@ struct Member {
   uint32_t mode = 0;           // permission bits
   int64_t mtime = 0;           // seconds since the epoch
   std::string link_target;     // symlinks only
+  // Other only: S_IFCHR, S_IFBLK, S_IFIFO or S_IFSOCK (0 when unknown) and the
+  // device number, so a tar of /dev can be shown as it was.
+  uint32_t filetype = 0;
+  uint64_t rdev = 0;
 };
 
 enum class Packing { Directory, Tar, TarGzip, TarZstd, TarXz, TarBzip2 };

@@ -5,13 +5,21 @@
 #include <algorithm>
 
 #include "model/file_desc.h"
+#include "model/mounts.h"
 #include "model/process_args.h"
+#include "vfs/archived_trees.h"
+#include "vfs/build_extras.h"
+#include "vfs/core_content.h"
+#include "vfs/hexdump_content.h"
 #include "vfs/memory_content.h"
+#include "vfs/raw_dir.h"
+#include "vfs/views/info.h"
+#include "vfs/views/maps.h"
+#include "vfs/views/memory_table.h"
+#include "vfs/views/mounts.h"
 #include "vfs/views/proc_status.h"
 #include "vfs/views/ps.h"
 #include "vfs/vma_content.h"
-#include "vfs/views/info.h"
-#include "vfs/views/maps.h"
 
 namespace ckptfs {
 
@@ -25,7 +33,9 @@ std::string safe_name(std::string s) {
   return s;
 }
 
-std::shared_ptr<Content> text(std::function<std::string()> f) { return std::make_shared<TextContent>(std::move(f)); }
+std::shared_ptr<Content> text(std::function<std::string()> f) {
+  return std::make_shared<TextContent>(std::move(f));
+}
 
 // The OCI spec's argv/env joined like /proc: NUL after each element.
 std::string nul_joined(const std::vector<std::string>& v) {
@@ -53,6 +63,8 @@ void add_process(Tree& t, uint64_t procs_dir, const Checkpoint& c, const Process
   t.add_file(d, "comm", text([&p] { return p.comm + "\n"; }));
   t.add_file(d, "maps", text([&p] { return render_maps(p); }));
   t.add_file(d, "mem", std::make_shared<MemoryContent>(p.memory), kSecretMode);
+  t.add_file(d, "core", std::make_shared<CoreContent>(p), kSecretMode);
+  t.add_file(d, "hexdump", std::make_shared<HexdumpContent>(p.memory, p.vmas), kSecretMode);
   bool spec_fallback = p.pid == c.root_pid;
   t.add_file(d, "cmdline", text([&p, &c, spec_fallback] {
                ProcessText cmd = read_cmdline(p);
@@ -92,7 +104,8 @@ void add_process(Tree& t, uint64_t procs_dir, const Checkpoint& c, const Process
   uint64_t vmas = t.mkdir(d, "vmas", 0500);
   for (const Vma& v : p.vmas) {
     if (v.end > kUserAddressEnd) continue;  // [vsyscall]: outside mem, never dumped
-    t.add_file(vmas, vma_file_name(v), std::make_shared<VmaContent>(p.memory, v.start, v.end), kSecretMode);
+    t.add_file(vmas, vma_file_name(v), std::make_shared<VmaContent>(p.memory, v.start, v.end),
+               kSecretMode);
   }
 }
 
@@ -101,10 +114,17 @@ void add_checkpoint(Tree& t, uint64_t top, const Checkpoint& c) {
   uint64_t cdir = t.mkdir(containers, safe_name(c.name));
   t.add_file(cdir, "info", text([&c] { return render_info(c); }));
   t.add_file(cdir, "info.json", text([&c] { return render_info_json(c); }));
+  t.add_file(cdir, "memory", text([&c] { return render_memory_table(c); }));
+  t.add_file(cdir, "memory.json", text([&c] { return render_memory_json(c); }));
+  add_container_metadata(t, cdir, c);
+  add_files_and_net(t, top, c);
+  if (has_mount_info(c)) t.add_file(cdir, "mounts", text([&c] { return render_mounts(c); }));
+  add_archived_trees(t, top, cdir, c);
   t.add_file(cdir, "ps", text([&c] { return render_ps(c); }));
   t.add_file(top, "ps", text([&c] { return render_ps(c); }));
   uint64_t procs = t.mkdir(top, "procs");
   for (const auto& [pid, p] : c.procs) add_process(t, procs, c, p);
+  add_raw_dir(t, top, c);
 }
 
 }  // namespace
@@ -116,7 +136,8 @@ std::unique_ptr<Tree> build_tree(const std::vector<std::unique_ptr<Checkpoint>>&
   if (checkpoints.size() == 1) {
     add_checkpoint(*t, Tree::kRootIno, *checkpoints[0]);
   } else {
-    for (const auto& c : checkpoints) add_checkpoint(*t, t->mkdir(Tree::kRootIno, safe_name(c->name)), *c);
+    for (const auto& c : checkpoints)
+      add_checkpoint(*t, t->mkdir(Tree::kRootIno, safe_name(c->name)), *c);
   }
   t->seal();
   return t;

@@ -18,7 +18,9 @@ class Content {
   // Returns the number of bytes read: min(len, size - off), every one filled.
   virtual size_t read(char* buf, size_t len, uint64_t off) const = 0;
   // lseek(SEEK_DATA / SEEK_HOLE): nullopt means ENXIO (no data at or after off).
-  virtual std::optional<uint64_t> seek_data(uint64_t off) const { return off < size() ? std::optional(off) : std::nullopt; }
+  virtual std::optional<uint64_t> seek_data(uint64_t off) const {
+    return off < size() ? std::optional(off) : std::nullopt;
+  }
   virtual uint64_t seek_hole(uint64_t off) const { return size(); }
   // What st_blocks reports, in bytes.
   virtual uint64_t allocated() const { return size(); }

@@ -64,10 +64,7 @@ const Node* Tree::lookup_unsealed(uint64_t parent, const std::string& name) cons
 
 uint64_t Tree::mkdir(uint64_t parent, const std::string& name, uint32_t mode) {
   if (const Node* n = lookup_unsealed(parent, name); n && n->type == NodeType::Dir) return n->ino;
-  Node n;
-  n.type = NodeType::Dir;
-  n.mode = mode;
-  return add(parent, name, std::move(n));
+  return add_dir(parent, name, mode);
 }
 
 uint64_t Tree::add_file(uint64_t parent, const std::string& name, std::shared_ptr<const Content> c,
@@ -85,6 +82,29 @@ uint64_t Tree::add_symlink(uint64_t parent, const std::string& name, const std::
   n.mode = 0777;
   n.target = target;
   return add(parent, name, std::move(n));
+}
+
+uint64_t Tree::add_special(uint64_t parent, const std::string& name, uint32_t filetype,
+                           uint64_t rdev, uint32_t mode) {
+  Node n;
+  n.type = NodeType::Special;
+  n.mode = mode;
+  n.special = filetype;
+  n.rdev = rdev;
+  return add(parent, name, std::move(n));
+}
+
+uint64_t Tree::add_dir(uint64_t parent, const std::string& name, uint32_t mode) {
+  Node n;
+  n.type = NodeType::Dir;
+  n.mode = mode;
+  return add(parent, name, std::move(n));
+}
+
+void Tree::set_attr(uint64_t ino, uint32_t mode, int64_t mtime) {
+  if (ino == 0 || ino > nodes_.size()) throw std::logic_error("set_attr: no such node");
+  nodes_[ino - 1].mode = mode;
+  nodes_[ino - 1].mtime = mtime;
 }
 
 void Tree::seal() {

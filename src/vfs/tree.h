@@ -15,7 +15,10 @@
 
 namespace ckptfs {
 
-enum class NodeType { Dir, File, Symlink };
+// Special: a device node, FIFO or socket an archive recorded (a tmpfs dump of
+// /dev). Shown with its type and device number; the mount is nodev, so opening
+// one never reaches a real device.
+enum class NodeType { Dir, File, Symlink, Special };
 
 struct Node {
   uint64_t ino = 0;
@@ -26,6 +29,8 @@ struct Node {
   std::vector<std::pair<std::string, uint64_t>> children;  // dirs, sorted by name
   std::shared_ptr<const Content> content;                  // files
   std::string target;                                      // symlinks
+  uint32_t special = 0;  // Special: S_IFCHR, S_IFBLK, S_IFIFO or S_IFSOCK
+  uint64_t rdev = 0;     // Special: device number
 };
 
 class Tree {
@@ -45,6 +50,13 @@ class Tree {
   uint64_t add_file(uint64_t parent, const std::string& name, std::shared_ptr<const Content> c,
                     uint32_t mode = 0444);
   uint64_t add_symlink(uint64_t parent, const std::string& name, const std::string& target);
+  uint64_t add_special(uint64_t parent, const std::string& name, uint32_t filetype, uint64_t rdev,
+                       uint32_t mode);
+  // mkdir without its duplicate check, which is linear in the parent's
+  // children: for grafting large archives whose names are known to be new.
+  uint64_t add_dir(uint64_t parent, const std::string& name, uint32_t mode);
+  // Attributes an archive recorded, taken as they are (mtime 0 is a real date).
+  void set_attr(uint64_t ino, uint32_t mode, int64_t mtime);
   // Sorts children for binary-search lookup; call once after building.
   void seal();
   size_t size() const { return nodes_.size(); }

@@ -27,14 +27,28 @@ uint64_t VmaContent::seek_hole(uint64_t off) const {
 std::string vma_file_name(const Vma& v) {
   std::string name;
   switch (v.kind) {
-    case VmaKind::Heap: name = "heap"; break;
-    case VmaKind::Stack: name = "stack"; break;
-    case VmaKind::Vdso: name = "vdso"; break;
-    case VmaKind::Vvar: name = "vvar"; break;
-    case VmaKind::Vsyscall: name = "vsyscall"; break;
+    case VmaKind::Heap:
+      name = "heap";
+      break;
+    case VmaKind::Stack:
+      name = "stack";
+      break;
+    case VmaKind::Vdso:
+      name = "vdso";
+      break;
+    case VmaKind::Vvar:
+      name = "vvar";
+      break;
+    case VmaKind::Vsyscall:
+      name = "vsyscall";
+      break;
     case VmaKind::SharedAnon:
-    case VmaKind::SysV: name = "shmem"; break;
-    case VmaKind::AioRing: name = "aio"; break;
+    case VmaKind::SysV:
+      name = "shmem";
+      break;
+    case VmaKind::AioRing:
+      name = "aio";
+      break;
     case VmaKind::Memfd:
     case VmaKind::File: {
       std::string path = v.path;
@@ -45,7 +59,9 @@ std::string vma_file_name(const Vma& v) {
       break;
     }
     case VmaKind::Anon:
-    case VmaKind::Other: name = "anon"; break;
+    case VmaKind::Other:
+      name = "anon";
+      break;
   }
   if (name.empty() || name == "." || name == "..") name = "anon";
   return fmt::format("{:x}-{:x}.{}.{}", v.start, v.end, v.perms(), name);

@@ -11,7 +11,8 @@ namespace ckptfs {
 
 class VmaContent : public Content {
  public:
-  VmaContent(const AddressSpace& as, uint64_t start, uint64_t end) : as_(as), start_(start), end_(end) {}
+  VmaContent(const AddressSpace& as, uint64_t start, uint64_t end)
+      : as_(as), start_(start), end_(end) {}
   uint64_t size() const override { return end_ - start_; }
   size_t read(char* buf, size_t len, uint64_t off) const override;
   std::optional<uint64_t> seek_data(uint64_t off) const override;

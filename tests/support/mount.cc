@@ -25,7 +25,8 @@ bool is_mounted(const std::string& path) {
   return false;
 }
 
-Mount::Mount(const std::vector<std::string>& checkpoints, const std::vector<std::string>& extra_args) {
+Mount::Mount(const std::vector<std::string>& checkpoints,
+             const std::vector<std::string>& extra_args) {
   std::vector<std::string> args = {ckptfs_binary(), "-f"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   args.insert(args.end(), checkpoints.begin(), checkpoints.end());

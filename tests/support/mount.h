@@ -14,7 +14,8 @@ namespace ckptfs::test {
 class Mount {
  public:
   // Throws (failing the test) if the mount does not come up within 30 s.
-  explicit Mount(const std::vector<std::string>& checkpoints, const std::vector<std::string>& extra_args = {});
+  explicit Mount(const std::vector<std::string>& checkpoints,
+                 const std::vector<std::string>& extra_args = {});
   explicit Mount(const std::string& checkpoint) : Mount(std::vector<std::string>{checkpoint}) {}
   ~Mount();
   Mount(const Mount&) = delete;

@@ -5,8 +5,8 @@
 
 namespace ckptfs::test {
 
-std::string fixtures_dir();            // ../shared/fixtures
-bool have_fixtures();                  // false in a user's clone without ../shared
+std::string fixtures_dir();                    // ../shared/fixtures
+bool have_fixtures();                          // false in a user's clone without ../shared
 std::string fixture(const std::string& name);  // fixtures_dir() + "/" + name
 std::string ckptfs_binary();
 std::string source_dir();
@@ -42,7 +42,9 @@ std::string sha256_hex(const std::string& data);
 }  // namespace ckptfs::test
 
 // Skips the test when ../shared/fixtures is not beside the checkout.
-#define CKPTFS_REQUIRE_FIXTURES()                                                  \
-  do {                                                                             \
-    if (!::ckptfs::test::have_fixtures()) GTEST_SKIP() << "no ../shared/fixtures"; \
+#define CKPTFS_REQUIRE_FIXTURES()                  \
+  do {                                             \
+    if (!::ckptfs::test::have_fixtures()) {        \
+      GTEST_SKIP() << "no ../shared/fixtures";     \
+    }                                              \
   } while (0)

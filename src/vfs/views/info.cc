@@ -22,8 +22,8 @@ namespace {
 
 std::string or_dash(const std::string& s) { return s.empty() ? "-" : s; }
 
-void tree_lines(const Checkpoint& c, uint32_t pid, const std::string& prefix, bool last, std::string& out,
-                int depth) {
+void tree_lines(const Checkpoint& c, uint32_t pid, const std::string& prefix, bool last,
+                std::string& out, int depth) {
   auto it = c.procs.find(pid);
   if (it == c.procs.end() || depth > 4096) return;
   const Process& p = it->second;
@@ -41,7 +41,8 @@ nlohmann::ordered_json tree_json(const Checkpoint& c, uint32_t pid, int depth) {
   j["command"] = it->second.comm;
   if (!it->second.children.empty() && depth < 4096) {
     j["children"] = nlohmann::ordered_json::array();
-    for (uint32_t child : it->second.children) j["children"].push_back(tree_json(c, child, depth + 1));
+    for (uint32_t child : it->second.children)
+      j["children"].push_back(tree_json(c, child, depth + 1));
   }
   return j;
 }
@@ -58,16 +59,22 @@ std::string render_info(const Checkpoint& c) {
   row("ID:", or_dash(i.id));
   row("Runtime:", or_dash(i.runtime));
   row("Created:", or_dash(i.created));
-  row("Checkpointed:", i.checkpointed.empty()      ? "-"
-                       : i.checkpointed_source.empty() ? i.checkpointed
-                                                       : fmt::format("{} ({})", i.checkpointed, i.checkpointed_source));
+  row("Checkpointed:", i.checkpointed.empty() ? "-"
+                       : i.checkpointed_source.empty()
+                           ? i.checkpointed
+                           : fmt::format("{} ({})", i.checkpointed, i.checkpointed_source));
   if (!i.pod.empty()) row("Pod:", i.pod);
   if (!i.namespace_.empty()) row("Namespace:", i.namespace_);
-  row("CRIU version:", i.criu_version.empty() ? "unknown (not recorded in the checkpoint)" : i.criu_version);
-  row("Checkpoint size:", fmt::format("{} ({} bytes)", human_size(i.checkpoint_size), i.checkpoint_size));
-  row("Memory pages:", fmt::format("{} ({} bytes)", human_size(i.memory_pages_size), i.memory_pages_size));
-  row("Root FS diff:", i.has_rootfs_diff ? fmt::format("{} ({} bytes)", human_size(i.rootfs_diff_size), i.rootfs_diff_size)
-                                         : "-");
+  row("CRIU version:",
+      i.criu_version.empty() ? "unknown (not recorded in the checkpoint)" : i.criu_version);
+  row("Checkpoint size:",
+      fmt::format("{} ({} bytes)", human_size(i.checkpoint_size), i.checkpoint_size));
+  row("Memory pages:",
+      fmt::format("{} ({} bytes)", human_size(i.memory_pages_size), i.memory_pages_size));
+  row("Root FS diff:",
+      i.has_rootfs_diff
+          ? fmt::format("{} ({} bytes)", human_size(i.rootfs_diff_size), i.rootfs_diff_size)
+          : "-");
   row("Processes:", fmt::format("{}", c.procs.size()));
   out += "Process tree:\n";
   tree_lines(c, c.root_pid, "", true, out, 0);
@@ -88,7 +95,8 @@ std::string render_info_json(const Checkpoint& c) {
   if (!i.pod.empty()) j["pod"] = i.pod;
   if (!i.namespace_.empty()) j["namespace"] = i.namespace_;
   if (!i.criu_version.empty()) j["criu_version"] = i.criu_version;
-  j["checkpoint_size"] = {{"total_size", i.checkpoint_size}, {"memory_pages_size", i.memory_pages_size}};
+  j["checkpoint_size"] = {{"total_size", i.checkpoint_size},
+                          {"memory_pages_size", i.memory_pages_size}};
   if (i.has_rootfs_diff) j["checkpoint_size"]["root_fs_diff_size"] = i.rootfs_diff_size;
   j["process_tree"] = tree_json(c, c.root_pid, 0);
   return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";

@@ -9,11 +9,16 @@ namespace ckptfs {
 std::string state_text(TaskState s) {
   switch (s) {
     // A frozen task was running or sleeping; CRIU does not say which.
-    case TaskState::Alive: return "S (sleeping)";
-    case TaskState::Stopped: return "T (stopped)";
-    case TaskState::Zombie: return "Z (zombie)";
-    case TaskState::Dead: return "X (dead)";
-    case TaskState::Unknown: break;
+    case TaskState::Alive:
+      return "S (sleeping)";
+    case TaskState::Stopped:
+      return "T (stopped)";
+    case TaskState::Zombie:
+      return "Z (zombie)";
+    case TaskState::Dead:
+      return "X (dead)";
+    case TaskState::Unknown:
+      break;
   }
   return "? (unknown)";
 }
@@ -37,8 +42,11 @@ const criu::creds_entry* creds_of(const Process& p, const Thread& t) {
 
 std::string render_status(const Checkpoint& c, const Process& p, const Thread& t) {
   std::string o;
-  auto line = [&o](std::string_view k, const std::string& v) { o += fmt::format("{}:\t{}\n", k, v); };
-  const criu::core_entry* leader = p.threads.empty() || !p.threads[0].core ? nullptr : p.threads[0].core.get();
+  auto line = [&o](std::string_view k, const std::string& v) {
+    o += fmt::format("{}:\t{}\n", k, v);
+  };
+  const criu::core_entry* leader =
+      p.threads.empty() || !p.threads[0].core ? nullptr : p.threads[0].core.get();
   line("Name", t.comm);
   if (p.umask) line("Umask", fmt::format("{:04o}", *p.umask));
   line("State", state_text(p.state));
@@ -95,7 +103,8 @@ std::string render_status(const Checkpoint& c, const Process& p, const Thread& t
   ProcessText cmd = read_cmdline(p);
   if (!cmd.from_memory) {
     bool spec = p.pid == c.root_pid && !c.info.spec_args.empty();
-    line("Cmdline_source", spec ? "spec.dump process.args (" + cmd.note + ")" : "none (" + cmd.note + ")");
+    line("Cmdline_source",
+         spec ? "spec.dump process.args (" + cmd.note + ")" : "none (" + cmd.note + ")");
   }
   return o;
 }

@@ -1,0 +1,76 @@
+#include "model/ghost_file.h"
+
+#include <sys/stat.h>
+
+#include <cstring>
+#include <vector>
+
+#include "images/image_reader.h"
+#include "images/magic.h"
+#include "source/slice_blob.h"
+#include "source/sparse_blob.h"
+#include "util/error.h"
+
+namespace ckptfs {
+
+namespace {
+
+uint32_t u32_at(const Blob& b, uint64_t off, const std::string& name) {
+  if (off > b.size() || b.size() - off < 4) fail(name, "truncated at offset {}", off);
+  uint32_t v;
+  b.pread(&v, 4, off);
+  return v;
+}
+
+template <typename Msg>
+Msg message_at(const Blob& b, uint64_t off, uint32_t len, const std::string& name) {
+  if (len > kMaxEntrySize || off > b.size() || b.size() - off < len)
+    fail(name, "entry of {} bytes at offset {} runs past the end of the file", len, off);
+  std::string bytes(len, '\0');
+  b.pread(bytes.data(), len, off);
+  Msg m;
+  if (!m.ParseFromString(bytes))
+    fail(name, "entry at offset {} is not a valid {}", off, Msg::descriptor()->name());
+  return m;
+}
+
+}  // namespace
+
+GhostFile read_ghost_file(const std::string& name, std::shared_ptr<const Blob> image) {
+  const Blob& b = *image;
+  uint64_t pos = 0;
+  uint32_t m = u32_at(b, pos, name);
+  pos += 4;
+  if (m == magic::kCommon) {
+    m = u32_at(b, pos, name);
+    pos += 4;
+  }
+  if (m != magic::kGhostFile)
+    fail(name, "wrong magic 0x{:08x} (expected 0x{:08x})", m, magic::kGhostFile);
+  uint32_t len = u32_at(b, pos, name);
+  GhostFile g;
+  g.header = message_at<criu::ghost_file_entry>(b, pos + 4, len, name);
+  pos += 4 + len;
+  if (!S_ISREG(g.header.mode())) return g;
+
+  if (!g.header.chunks()) {
+    g.content = std::make_shared<SliceBlob>(image, pos, b.size() - pos, name + " (content)");
+    return g;
+  }
+  std::vector<SparseBlob::Piece> pieces;
+  while (pos < b.size()) {
+    uint32_t clen = u32_at(b, pos, name);
+    auto chunk = message_at<criu::ghost_chunk_entry>(b, pos + 4, clen, name);
+    pos += 4 + clen;
+    if (chunk.len() > b.size() - pos)
+      fail(name, "chunk of {} bytes runs past the end of the file", chunk.len());
+    pieces.push_back({chunk.off(), chunk.len(), image, pos});
+    pos += chunk.len();
+  }
+  uint64_t size = g.header.has_size() ? g.header.size() : 0;
+  for (const auto& p : pieces) size = std::max(size, p.offset + p.length);
+  g.content = std::make_shared<SparseBlob>(size, std::move(pieces), name + " (content)");
+  return g;
+}
+
+}  // namespace ckptfs

@@ -1,0 +1,25 @@
+#pragma once
+// Memory checks against the ground truth, shared by every test that mounts a
+// real fixture in whatever packing: the bytes a user reads from
+// procs/<pid>/mem must be the bytes the live process had.
+
+#include <cstddef>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "support/mount.h"
+
+namespace ckptfs::test {
+
+// pread()s len bytes at addr from procs/<pid>/mem; a short read fails the test.
+std::string read_mem(const Mount& mount, uint32_t pid, uint64_t addr, size_t len);
+
+// sha256 over every ground-truth VMA equals its sha256_dumped_view.
+void expect_vmas_hash_like_dumped_view(const Mount& mount, const nlohmann::json& gt);
+// Every CKPTFS_* marker of every process reads back at its address.
+void expect_markers_read_back(const Mount& mount, const nlohmann::json& gt);
+// Both of the above.
+void expect_memory_matches_groundtruth(const Mount& mount, const nlohmann::json& gt);
+
+}  // namespace ckptfs::test

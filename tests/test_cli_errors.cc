@@ -1,0 +1,399 @@
+// The real binary on bad input: it must fail fast with status 1, say on exactly
+// one line of stderr which file is wrong and how, and leave nothing mounted
+// and no daemon behind (man page, EXIT STATUS). Also the happy path of the
+// daemon mode, which is the one a user meets first.
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sstream>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "pagemap.pb.h"
+#include "support/groundtruth.h"
+#include "support/mount.h"
+#include "support/paths.h"
+
+namespace ckptfs::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Every invocation runs under timeout(1): a hang shows up as status 124, not as
+// a stuck test run.
+CommandResult ckptfs(const std::vector<std::string>& args, const std::string& cwd = "") {
+  std::string cmd = cwd.empty() ? "" : "cd " + shell_quote(cwd) + " && ";
+  cmd += "timeout 30 " + shell_quote(ckptfs_binary());
+  for (const auto& a : args) cmd += " " + shell_quote(a);
+  return run(cmd);
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+// How many mounts sit exactly at path (is_mounted() only says whether any do).
+int mount_count(const std::string& path) {
+  std::ifstream in("/proc/self/mountinfo");
+  int n = 0;
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream f(line);
+    std::string field;
+    for (int k = 0; k < 5; ++k) f >> field;
+    if (field == path) ++n;
+  }
+  return n;
+}
+
+// Pids of live ckptfs processes (ours: argv[0] is the binary under test) with
+// path among their arguments. Zombies have an empty cmdline and do not count.
+std::vector<pid_t> ckptfs_processes_for(const std::string& path) {
+  std::vector<pid_t> out;
+  DIR* d = ::opendir("/proc");
+  if (!d) return out;
+  while (dirent* e = ::readdir(d)) {
+    if (!std::isdigit(static_cast<unsigned char>(e->d_name[0]))) continue;
+    std::ifstream in(std::string("/proc/") + e->d_name + "/cmdline", std::ios::binary);
+    std::string all((std::istreambuf_iterator<char>(in)), {});
+    std::vector<std::string> argv;
+    for (size_t i = 0; i < all.size();) {
+      size_t j = all.find('\0', i);
+      if (j == std::string::npos) j = all.size();
+      argv.push_back(all.substr(i, j - i));
+      i = j + 1;
+    }
+    if (argv.empty() || argv[0] != ckptfs_binary()) continue;
+    if (std::find(argv.begin() + 1, argv.end(), path) != argv.end())
+      out.push_back(std::atoi(e->d_name));
+  }
+  ::closedir(d);
+  return out;
+}
+
+// The contract for every rejected input. names: the path the message must
+// name; problem: words (any case) that say what is wrong.
+::testing::AssertionResult Rejected(const CommandResult& r, const std::string& mountpoint,
+                                    const std::string& names,
+                                    std::initializer_list<std::string_view> problem) {
+  auto fail = [&](const std::string& why) {
+    return ::testing::AssertionFailure() << why << "\n  status: " << r.status << "\n  stderr: ["
+                                         << r.err << "]\n  stdout: [" << r.out << "]";
+  };
+  if (r.status == 124) return fail("ckptfs hung (killed by timeout 30)");
+  if (r.status > 128) return fail("ckptfs crashed (signal " + std::to_string(r.status - 128) + ")");
+  if (r.status != 1) return fail("exit status is not 1");
+  if (std::count(r.err.begin(), r.err.end(), '\n') != 1 || !r.err.ends_with('\n'))
+    return fail("stderr is not exactly one line");
+  if (!r.err.starts_with("ckptfs: ")) return fail("stderr does not start with \"ckptfs: \"");
+  if (r.err.find(names) == std::string::npos) return fail("stderr does not name " + names);
+  for (std::string_view w : problem)
+    if (lower(r.err).find(lower(std::string(w))) == std::string::npos)
+      return fail("stderr does not say \"" + std::string(w) + "\"");
+  if (!r.out.empty()) return fail("something was printed on stdout");
+  if (fs::exists(mountpoint) && mount_count(fs::canonical(mountpoint)) != 0)
+    return fail(mountpoint + " is mounted afterwards");
+  if (!ckptfs_processes_for(mountpoint).empty())
+    return fail("a ckptfs process is left for " + mountpoint);
+  return ::testing::AssertionSuccess();
+}
+
+class CliErrors : public ::testing::Test {
+ protected:
+  void SetUp() override { CKPTFS_REQUIRE_FIXTURES(); }
+
+  // A file in the scratch dir holding bytes.
+  std::string make_file(const std::string& name, const std::string& bytes) {
+    std::string p = tmp_ / name;
+    write_file(p, bytes);
+    return p;
+  }
+  // A writable copy of the proc-tree image directory.
+  std::string copy_proc_tree(const std::string& name) {
+    std::string dst = tmp_ / name;
+    fs::copy(fixture("proc-tree"), dst);
+    fs::permissions(dst, fs::perms::owner_all, fs::perm_options::add);
+    for (const auto& e : fs::directory_iterator(dst))
+      fs::permissions(e.path(), fs::perms::owner_read | fs::perms::owner_write,
+                      fs::perm_options::add);
+    return dst;
+  }
+  // The first n bytes of a fixture, as a new file.
+  std::string cut(const std::string& fixture_name, uint64_t n, const std::string& name) {
+    std::string all = read_file(fixture(fixture_name));
+    return make_file(name, all.substr(0, n));
+  }
+
+  TempDir tmp_;
+  TempDir mp_;  // an empty directory: the usual, valid mount point
+};
+
+TEST_F(CliErrors, MissingCheckpointFile) {
+  std::string missing = tmp_ / "no-such-checkpoint.tar.zst";
+  EXPECT_TRUE(Rejected(ckptfs({missing, mp_.path()}), mp_.path(), missing, {"no such file"}));
+}
+
+TEST_F(CliErrors, MissingMountpoint) {
+  std::string missing = tmp_ / "no-such-dir";
+  EXPECT_TRUE(
+      Rejected(ckptfs({fixture("proc-tree"), missing}), missing, missing, {"does not exist"}));
+}
+
+TEST_F(CliErrors, MountpointIsARegularFile) {
+  std::string file = make_file("a-file", "x\n");
+  EXPECT_TRUE(Rejected(ckptfs({fixture("proc-tree"), file}), file, file, {"not a directory"}));
+  EXPECT_EQ(read_file(file), "x\n");
+}
+
+TEST_F(CliErrors, TarOfTextFilesIsNotACheckpoint) {
+  std::string src = tmp_ / "notes";
+  fs::create_directory(src);
+  write_file(src + "/readme.txt", "just some text\n");
+  write_file(src + "/todo.txt", "1. nothing\n");
+  std::string tar = tmp_ / "notes.tar";
+  ASSERT_EQ(run("tar -C " + shell_quote(src) + " -cf " + shell_quote(tar) + " readme.txt todo.txt")
+                .status,
+            0);
+  EXPECT_TRUE(
+      Rejected(ckptfs({tar, mp_.path()}), mp_.path(), tar, {"not a checkpoint", "inventory.img"}));
+}
+
+TEST_F(CliErrors, RandomBytes) {
+  // Fixed seed: the bytes must never happen to start with a known magic.
+  std::mt19937 rng(42);
+  std::string bytes(1 << 16, '\0');
+  for (auto& c : bytes) c = static_cast<char>(rng());
+  std::string file = make_file("random.tar.gz", bytes);
+  EXPECT_TRUE(Rejected(ckptfs({file, mp_.path()}), mp_.path(), file, {"not a checkpoint"}));
+}
+
+TEST_F(CliErrors, EmptyFile) {
+  std::string file = make_file("empty.tar", "");
+  EXPECT_TRUE(Rejected(ckptfs({file, mp_.path()}), mp_.path(), file, {"empty"}));
+}
+
+TEST_F(CliErrors, TruncatedZstdArchive) {
+  uint64_t size = fs::file_size(fixture("webapp-checkpoint.tar.zst"));
+  for (int percent : {10, 50, 90}) {
+    SCOPED_TRACE(std::to_string(percent) + "%");
+    std::string file = cut("webapp-checkpoint.tar.zst", size * percent / 100,
+                           "webapp-cut-" + std::to_string(percent) + ".tar.zst");
+    EXPECT_TRUE(Rejected(ckptfs({file, mp_.path()}), mp_.path(), file, {"truncated"}));
+  }
+}
+
+// Where each member of a plain tar starts: header offset and data offset/size.
+struct TarMember {
+  uint64_t header, data, size;
+};
+std::map<std::string, TarMember> tar_members(const std::string& bytes) {
+  std::map<std::string, TarMember> out;
+  for (uint64_t off = 0; off + 512 <= bytes.size();) {
+    std::string name(bytes.data() + off, strnlen(bytes.data() + off, 100));
+    if (name.empty()) break;
+    uint64_t size = std::stoull(std::string(bytes.data() + off + 124, 12), nullptr, 8);
+    out[name] = {off, off + 512, size};
+    off += 512 + (size + 511) / 512 * 512;
+  }
+  return out;
+}
+
+TEST_F(CliErrors, PlainTarCutInThePagesData) {
+  auto members = tar_members(read_file(fixture("proc-tree.tar")));
+  ASSERT_TRUE(members.count("pages-3.img"));
+  const TarMember& m = members["pages-3.img"];
+  // Off any block boundary, in the middle of the member's data.
+  std::string file = cut("proc-tree.tar", m.data + m.size / 2 + 1000, "proc-tree-cut-data.tar");
+  EXPECT_TRUE(Rejected(ckptfs({file, mp_.path()}), mp_.path(), file, {"truncated"}));
+}
+
+TEST_F(CliErrors, PlainTarCutInAHeader) {
+  auto members = tar_members(read_file(fixture("proc-tree.tar")));
+  ASSERT_TRUE(members.count("pstree.img"));
+  // Half a header: the archive may not pass as complete minus its tail.
+  std::string file =
+      cut("proc-tree.tar", members["pstree.img"].header + 256, "proc-tree-cut-header.tar");
+  EXPECT_TRUE(Rejected(ckptfs({file, mp_.path()}), mp_.path(), file, {"truncated"}));
+}
+
+TEST_F(CliErrors, PagemapEntryLengthAllOnes) {
+  std::string dir = copy_proc_tree("proc-tree-bad-length");
+  std::string pm = dir + "/pagemap-25911.img";
+  std::string bytes = read_file(pm);
+  // Bytes 0-7: head and type magic; 8-11: the first entry's length word.
+  ASSERT_EQ(bytes.substr(0, 4), std::string("\x19\x43\x56\x54", 4));
+  bytes.replace(8, 4, "\xff\xff\xff\xff");
+  write_file(pm, bytes);
+  EXPECT_TRUE(
+      Rejected(ckptfs({dir, mp_.path()}), mp_.path(), dir, {"pagemap-25911.img", "corrupt"}));
+}
+
+// u32 length + message, CRIU's framing of every entry.
+std::string framed(const google::protobuf::MessageLite& m) {
+  std::string s = m.SerializeAsString();
+  uint32_t len = static_cast<uint32_t>(s.size());
+  return std::string(reinterpret_cast<const char*>(&len), 4) + s;
+}
+
+TEST_F(CliErrors, PagemapClaimsMorePagesThanStored) {
+  std::string dir = copy_proc_tree("proc-tree-short-pages");
+  std::string pm = dir + "/pagemap-25911.img";
+  std::string bytes = read_file(pm);
+  uint32_t head_len;
+  std::memcpy(&head_len, bytes.data() + 8, 4);
+  criu::pagemap_head head;
+  ASSERT_TRUE(head.ParseFromString(bytes.substr(12, head_len)));
+  std::string pages = "pages-" + std::to_string(head.pages_id()) + ".img";
+  ASSERT_TRUE(fs::exists(dir + "/" + pages));
+  // Keep magic and head; one PE_PRESENT run of a million pages (4 GB) that
+  // pages-N.img (3.6 MB) cannot hold. CRIU 4.2 writes the count in field 5.
+  criu::pagemap_entry e;
+  e.set_vaddr(0x7f0000000000ull);
+  e.set_compat_nr_pages(0);
+  e.set_nr_pages(1'000'000);
+  e.set_flags(0x4);
+  write_file(pm, bytes.substr(0, 12 + head_len) + framed(e));
+  EXPECT_TRUE(Rejected(ckptfs({dir, mp_.path()}), mp_.path(), dir, {"pagemap-25911.img", pages}));
+}
+
+TEST_F(CliErrors, DirectoryWithoutPstree) {
+  std::string dir = copy_proc_tree("proc-tree-no-pstree");
+  fs::remove(dir + "/pstree.img");
+  EXPECT_TRUE(Rejected(ckptfs({dir, mp_.path()}), mp_.path(), dir, {"pstree.img", "missing"}));
+}
+
+TEST_F(CliErrors, MountpointAlreadyInUse) {
+  Mount first(fixture("proc-tree"));
+  CommandResult r = ckptfs({fixture("proc-tree.tar"), first.path()});
+  // Rejected() wants nothing at all mounted there; here the first mount must
+  // simply be the only one, and still answer.
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_TRUE(r.err.starts_with("ckptfs: " + first.path() + ": ")) << r.err;
+  EXPECT_NE(lower(r.err).find("already mounted"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(mount_count(first.path()), 1);
+  EXPECT_EQ(ckptfs_processes_for(first.path()).size(), 1u) << "only the first mount's daemon";
+  std::string pids;
+  auto gt = load_groundtruth("proc-tree");
+  for (const auto& p : gt["processes"]) pids += std::to_string(ns_pid(p)) + "\n";
+  EXPECT_EQ(run("ls " + shell_quote(first / "procs")).out, pids) << "the first mount still answers";
+  EXPECT_TRUE(first.unmount()) << first.log();
+}
+
+TEST(CliUsage, HelpPrintsUsageOnStdout) {
+  for (const char* flag : {"--help", "-h"}) {
+    SCOPED_TRACE(flag);
+    CommandResult r = ckptfs({flag});
+    EXPECT_EQ(r.status, 0);
+    EXPECT_TRUE(r.out.starts_with("usage: ckptfs ")) << r.out;
+    EXPECT_NE(r.out.find("MOUNTPOINT"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("fusermount3 -u"), std::string::npos) << r.out;
+    EXPECT_EQ(r.err, "");
+  }
+}
+
+TEST(CliUsage, VersionPrintsNameAndVersion) {
+  for (const char* flag : {"-V", "--version"}) {
+    SCOPED_TRACE(flag);
+    CommandResult r = ckptfs({flag});
+    EXPECT_EQ(r.status, 0);
+    EXPECT_EQ(r.out, "ckptfs " CKPTFS_VERSION "\n");
+    EXPECT_EQ(r.err, "");
+  }
+}
+
+TEST(CliUsage, NoArgumentsIsAUsageError) {
+  for (const std::vector<std::string>& args : {std::vector<std::string>{}, {"only-one-argument"}}) {
+    CommandResult r = ckptfs(args);
+    EXPECT_EQ(r.status, 1);
+    EXPECT_EQ(r.out, "");
+    EXPECT_TRUE(r.err.starts_with("ckptfs: ")) << r.err;
+    EXPECT_NE(r.err.find("--help"), std::string::npos) << "points the user at --help: " << r.err;
+  }
+}
+
+TEST(CliUsage, UnknownOptionIsAUsageError) {
+  for (const char* opt : {"--bogus", "-x"}) {
+    SCOPED_TRACE(opt);
+    TempDir mp;
+    CommandResult r = ckptfs({opt, fixture("proc-tree"), mp.path()});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_EQ(r.out, "");
+    EXPECT_TRUE(r.err.starts_with("ckptfs: ")) << r.err;
+    EXPECT_NE(r.err.find(opt), std::string::npos) << "names the option: " << r.err;
+    EXPECT_FALSE(is_mounted(mp.path()));
+  }
+}
+
+// Cleans up after the daemon test whatever happens: a lazy unmount and the
+// daemon we started, by its pid.
+struct DaemonGuard {
+  std::string mountpoint;
+  ~DaemonGuard() {
+    if (is_mounted(mountpoint)) run("fusermount3 -u -z " + shell_quote(mountpoint));
+    for (pid_t pid : ckptfs_processes_for(mountpoint)) ::kill(pid, SIGKILL);
+  }
+};
+
+TEST(CliDaemon, ReturnsOnceMountedAndGoesAwayOnUnmount) {
+  CKPTFS_REQUIRE_FIXTURES();
+  TempDir mp;
+  DaemonGuard guard{mp.path()};
+  auto gt = load_groundtruth("proc-tree");
+  std::string pids;
+  for (const auto& p : gt["processes"]) pids += std::to_string(ns_pid(p)) + "\n";
+
+  // A relative checkpoint path: the daemon chdirs to / when it detaches, and
+  // must still find its files. `ls` right after the parent returns: the mount
+  // must already answer then, without any waiting by the caller.
+  auto t0 = std::chrono::steady_clock::now();
+  CommandResult r =
+      run("cd " + shell_quote(fixtures_dir()) + " && timeout 30 " + shell_quote(ckptfs_binary()) +
+          " proc-tree " + shell_quote(mp.path()) + " && ls " + shell_quote(mp / "procs"));
+  auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, pids);
+  EXPECT_EQ(r.err, "");
+  EXPECT_LT(seconds, 10);
+  EXPECT_TRUE(is_mounted(mp.path()));
+
+  // Memory is served from the detached daemon, out of files it opens lazily.
+  const auto& root = gt["processes"][0];
+  const auto& marker = root["markers"][0];
+  std::string want = marker["marker"];
+  std::string got(want.size(), '\0');
+  int fd = ::open((mp / ("procs/" + std::to_string(ns_pid(root)) + "/mem")).c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  EXPECT_EQ(::pread(fd, got.data(), got.size(), static_cast<off_t>(hex(marker["addr"]))),
+            static_cast<ssize_t>(got.size()));
+  ::close(fd);
+  EXPECT_EQ(got, want);
+
+  std::vector<pid_t> daemons = ckptfs_processes_for(mp.path());
+  ASSERT_EQ(daemons.size(), 1u) << "one daemon serves the mount";
+
+  CommandResult u = run("fusermount3 -u " + shell_quote(mp.path()));
+  EXPECT_EQ(u.status, 0) << u.err;
+  EXPECT_FALSE(is_mounted(mp.path()));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!ckptfs_processes_for(mp.path()).empty() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_TRUE(ckptfs_processes_for(mp.path()).empty()) << "the daemon outlives its mount";
+}
+
+}  // namespace
+}  // namespace ckptfs::test
