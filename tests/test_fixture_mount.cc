@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "support/fixture_test.h"
 #include "support/groundtruth.h"
 #include "support/memory_check.h"
 #include "support/mount.h"
@@ -29,27 +30,13 @@ struct FixtureCase {
 
 std::ostream& operator<<(std::ostream& o, const FixtureCase& c) { return o << c.name; }
 
-class FixtureMount : public ::testing::TestWithParam<FixtureCase> {
+class FixtureMount : public MountedFixtureTest<FixtureCase> {
  protected:
-  void SetUp() override {
-    CKPTFS_REQUIRE_FIXTURES();
-    gt_ = load_groundtruth(GetParam().label);
-    mount_ = std::make_unique<Mount>(fixture(GetParam().input));
-  }
-  void TearDown() override {
-    if (mount_) {
-      EXPECT_TRUE(mount_->unmount()) << mount_->log();
-    }
-  }
-  std::string proc(const nlohmann::json& p, const std::string& file) const {
-    return *mount_ / ("procs/" + std::to_string(ns_pid(p)) + "/" + file);
-  }
+  std::string input(const FixtureCase& p) const override { return p.input; }
+  std::string label(const FixtureCase& p) const override { return p.label; }
   std::string read_mem(const nlohmann::json& p, uint64_t addr, size_t len) const {
     return ckptfs::test::read_mem(*mount_, ns_pid(p), addr, len);
   }
-
-  nlohmann::json gt_;
-  std::unique_ptr<Mount> mount_;
 };
 
 struct MapsLine {

@@ -18,6 +18,7 @@
 #include <set>
 #include <sstream>
 
+#include "support/fixture_test.h"
 #include "support/groundtruth.h"
 #include "support/mount.h"
 #include "support/paths.h"
@@ -376,27 +377,13 @@ std::map<uint64_t, std::string> grep_n(const std::string& patterns_file, const s
   return out;
 }
 
-class MemoryViewsMount : public ::testing::TestWithParam<MountCase> {
+class MemoryViewsMount : public MountedFixtureTest<MountCase> {
  protected:
-  void SetUp() override {
-    CKPTFS_REQUIRE_FIXTURES();
-    gt_ = load_groundtruth(GetParam().label);
-    mount_ = std::make_unique<Mount>(fixture(GetParam().input));
-  }
-  void TearDown() override {
-    if (mount_) {
-      EXPECT_TRUE(mount_->unmount()) << mount_->log();
-    }
-  }
-  std::string proc(const nlohmann::json& p, const std::string& file) const {
-    return *mount_ / ("procs/" + std::to_string(ns_pid(p)) + "/" + file);
-  }
+  std::string input(const MountCase& p) const override { return p.input; }
+  std::string label(const MountCase& p) const override { return p.label; }
   std::string container(const std::string& file) const {
     return *mount_ / ("containers/" + GetParam().container + "/" + file);
   }
-
-  nlohmann::json gt_;
-  std::unique_ptr<Mount> mount_;
 };
 
 TEST_P(MemoryViewsMount, EveryMarkerIsGreppedOnTheLineOfItsAddress) {

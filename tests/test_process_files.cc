@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "support/fixture_test.h"
 #include "support/groundtruth.h"
 #include "support/mount.h"
 #include "support/paths.h"
@@ -16,20 +17,11 @@
 namespace ckptfs::test {
 namespace {
 
-class ProcessFiles : public ::testing::TestWithParam<std::pair<std::string, std::string>> {
+class ProcessFiles : public MountedFixtureTest<std::pair<std::string, std::string>> {
  protected:
-  void SetUp() override {
-    CKPTFS_REQUIRE_FIXTURES();
-    gt_ = load_groundtruth(GetParam().second);
-    mount_ = std::make_unique<Mount>(fixture(GetParam().first));
-  }
-  void TearDown() override {
-    if (mount_) {
-      EXPECT_TRUE(mount_->unmount()) << mount_->log();
-    }
-  }
-  std::string proc(const nlohmann::json& p, const std::string& f) const {
-    return *mount_ / ("procs/" + std::to_string(ns_pid(p)) + "/" + f);
+  std::string input(const std::pair<std::string, std::string>& p) const override { return p.first; }
+  std::string label(const std::pair<std::string, std::string>& p) const override {
+    return p.second;
   }
   std::string link(const std::string& path) const {
     char buf[4096];
@@ -46,8 +38,6 @@ class ProcessFiles : public ::testing::TestWithParam<std::pair<std::string, std:
     }
     return m;
   }
-  nlohmann::json gt_;
-  std::unique_ptr<Mount> mount_;
 };
 
 TEST_P(ProcessFiles, CmdlineAndEnvironAreTheProcesssOwn) {
