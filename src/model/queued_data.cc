@@ -35,36 +35,37 @@ std::shared_ptr<const Blob> assemble(const Pieces& pieces, const std::string& or
   return std::make_shared<SparseBlob>(size, std::move(laid), origin);
 }
 
-void load_pipes(const Checkpoint& c, const std::string& name, uint32_t magic,
-                std::map<uint32_t, std::shared_ptr<const Blob>>& out) {
+// Images whose entries are each followed by a payload (pipes-data, fifo-data,
+// sk-queues): every payload, in order, gathered under the key its entry names.
+template <typename Entry, typename Key, typename Length>
+void load_payloads(const Checkpoint& c, const std::string& name, uint32_t magic, Key key,
+                   Length length, const char* what,
+                   std::map<uint32_t, std::shared_ptr<const Blob>>& out) {
   const Member* m = c.image(name);
   if (!m || m->type != MemberType::File) return;
   std::string path = c.layout.image_dir + name;
   ImageReader r = ImageReader::from_blob(path, *m->blob, magic);
   std::map<uint32_t, Pieces> parts;
-  criu::pipe_data_entry e;
+  Entry e;
   while (r.next(e)) {
     uint64_t at = r.offset();
-    r.extra(e.bytes());
-    parts[e.pipe_id()].push_back({0, e.bytes(), m->blob, at});
+    r.extra(length(e));
+    parts[key(e)].push_back({0, length(e), m->blob, at});
   }
-  for (auto& [id, p] : parts) out[id] = assemble(p, fmt::format("{}: pipe {}", path, id));
+  for (auto& [id, p] : parts) out[id] = assemble(p, fmt::format("{}: {} {}", path, what, id));
+}
+
+void load_pipes(const Checkpoint& c, const std::string& name, uint32_t magic,
+                std::map<uint32_t, std::shared_ptr<const Blob>>& out) {
+  load_payloads<criu::pipe_data_entry>(
+      c, name, magic, [](const auto& e) { return e.pipe_id(); },
+      [](const auto& e) { return e.bytes(); }, "pipe", out);
 }
 
 void load_sk_queues(const Checkpoint& c, QueuedData& q) {
-  const Member* m = c.image("sk-queues.img");
-  if (!m || m->type != MemberType::File) return;
-  std::string path = c.layout.image_dir + "sk-queues.img";
-  ImageReader r = ImageReader::from_blob(path, *m->blob, magic::kSkQueues);
-  std::map<uint32_t, Pieces> parts;
-  criu::sk_packet_entry e;
-  while (r.next(e)) {
-    uint64_t at = r.offset();
-    r.extra(e.length());
-    parts[e.id_for()].push_back({0, e.length(), m->blob, at});
-  }
-  for (auto& [id, p] : parts)
-    q.socket_recv[id] = assemble(p, fmt::format("{}: socket file {}", path, id));
+  load_payloads<criu::sk_packet_entry>(
+      c, "sk-queues.img", magic::kSkQueues, [](const auto& e) { return e.id_for(); },
+      [](const auto& e) { return e.length(); }, "socket file", q.socket_recv);
 }
 
 void load_tcp_streams(const Checkpoint& c, QueuedData& q) {
