@@ -169,14 +169,7 @@ int main(int argc, char** argv) {
       }
     }
     // Names are directories in the tree: keep them unique across inputs too.
-    std::vector<std::string> seen;
-    for (auto& c : checkpoints) {
-      std::string n = c->name;
-      for (int i = 2; std::find(seen.begin(), seen.end(), n) != seen.end(); ++i)
-        n = fmt::format("{}-{}", c->name, i);
-      c->name = n;
-      seen.push_back(n);
-    }
+    ckptfs::make_names_unique(checkpoints);
     tree = ckptfs::build_tree(checkpoints);
   } catch (const std::exception& e) {
     fmt::print(stderr, "ckptfs: {}\n", e.what());

@@ -10,12 +10,8 @@ constexpr uint32_t kOCloexec = 02000000;
 constexpr uint32_t kFdCloexec = 1;
 
 std::string path_of(const Checkpoint& c, uint32_t file_id) {
-  auto it = c.files.find(file_id);
-  if (it == c.files.end() || !it->second.has_reg())
-    return fmt::format("(file id {} missing)", file_id);
-  std::string p = it->second.reg().name();
-  if (c.deleted_files.count(file_id)) p += " (deleted)";
-  return p;
+  std::string p = reg_file_path(c, file_id);
+  return p.empty() ? fmt::format("(file id {} missing)", file_id) : p;
 }
 
 // Namespace file names by CLONE_NEW* flag.
@@ -43,6 +39,14 @@ const char* ns_name(uint32_t cflag) {
 }
 
 }  // namespace
+
+std::string reg_file_path(const Checkpoint& c, uint32_t file_id) {
+  auto it = c.files.find(file_id);
+  if (it == c.files.end() || !it->second.has_reg()) return "";
+  std::string p = it->second.reg().name();
+  if (c.deleted_files.count(file_id)) p += " (deleted)";
+  return p;
+}
 
 const char* fd_type_name(uint32_t type) {
   static const char* kNames[] = {

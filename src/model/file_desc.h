@@ -16,6 +16,10 @@ struct FileDescription {
   std::optional<int32_t> mnt_id;
 };
 
+// The path of a REG file in files.img, with " (deleted)" when remap-fpath.img
+// says it was unlinked; "" when the id is not a REG file.
+std::string reg_file_path(const Checkpoint& c, uint32_t file_id);
+
 FileDescription describe_fd(const Checkpoint& c, const FdEntry& fd);
 
 // "REG", "PIPE", "UNIXSK" … (fd_types names from the format doc).

@@ -13,6 +13,7 @@
 #include "memfd.pb.h"
 #include "mnt.pb.h"
 #include "model/container_meta.h"
+#include "model/file_desc.h"
 #include "model/vma_naming.h"
 #include "pagemap.pb.h"
 #include "pstree.pb.h"
@@ -73,7 +74,7 @@ class Loader {
   Pagemap load_pagemap(const std::string& name, bool shared);
   const Pagemap* shmem(uint64_t id);
   void build_memory(Process& p, const Pagemap& pm, const std::string& pm_name);
-  std::string file_path(uint32_t id) const;
+  std::string file_path(uint32_t id) const { return reg_file_path(c_, id); }
 
   Checkpoint& c_;
   std::map<uint32_t, uint32_t> mnt_dev_;
@@ -85,14 +86,6 @@ void Loader::load_inventory() {
   if (inv.img_version() != 2)
     fail(img_name("inventory.img"),
          "image format version {} is not supported (only 2, CRIU >= 1.6)", inv.img_version());
-}
-
-std::string Loader::file_path(uint32_t id) const {
-  auto it = c_.files.find(id);
-  if (it == c_.files.end() || !it->second.has_reg()) return "";
-  std::string p = it->second.reg().name();
-  if (c_.deleted_files.count(id)) p += " (deleted)";
-  return p;
 }
 
 void Loader::load_files() {
@@ -373,15 +366,18 @@ std::vector<std::unique_ptr<Checkpoint>> load_checkpoints(std::shared_ptr<const 
     c->name = c->info.name;
     out.push_back(std::move(c));
   }
-  // Names are directory names in the tree: make them unique.
+  make_names_unique(out);
+  return out;
+}
+
+void make_names_unique(std::vector<std::unique_ptr<Checkpoint>>& checkpoints) {
   std::set<std::string> seen;
-  for (auto& c : out) {
+  for (auto& c : checkpoints) {
     std::string n = c->name;
     for (int i = 2; seen.count(n); ++i) n = fmt::format("{}-{}", c->name, i);
     c->name = n;
     seen.insert(n);
   }
-  return out;
 }
 
 }  // namespace ckptfs

@@ -15,6 +15,9 @@ namespace ckptfs {
 std::vector<std::unique_ptr<Checkpoint>> load_checkpoints(std::shared_ptr<const Source> src,
                                                           const std::string& base_name);
 
+// Names become directory names in the tree: "x", "x-2", "x-3" … in order.
+void make_names_unique(std::vector<std::unique_ptr<Checkpoint>>& checkpoints);
+
 // "proc-tree.tar.zst" -> "proc-tree", "/x/dump/" -> "dump".
 std::string checkpoint_base_name(const std::string& path);
 

@@ -11,7 +11,6 @@
 #include "vfs/build_extras.h"
 #include "vfs/core_content.h"
 #include "vfs/hexdump_content.h"
-#include "vfs/memory_content.h"
 #include "vfs/raw_dir.h"
 #include "vfs/views/info.h"
 #include "vfs/views/maps.h"
@@ -62,7 +61,8 @@ void add_process(Tree& t, uint64_t procs_dir, const Checkpoint& c, const Process
   uint64_t d = t.mkdir(procs_dir, std::to_string(p.pid));
   t.add_file(d, "comm", text([&p] { return p.comm + "\n"; }));
   t.add_file(d, "maps", text([&p] { return render_maps(p); }));
-  t.add_file(d, "mem", std::make_shared<MemoryContent>(p.memory), kSecretMode);
+  t.add_file(d, "mem", std::make_shared<AddressRangeContent>(p.memory, 0, kUserAddressEnd),
+             kSecretMode);
   t.add_file(d, "core", std::make_shared<CoreContent>(p), kSecretMode);
   t.add_file(d, "hexdump", std::make_shared<HexdumpContent>(p.memory, p.vmas), kSecretMode);
   bool spec_fallback = p.pid == c.root_pid;
@@ -104,8 +104,8 @@ void add_process(Tree& t, uint64_t procs_dir, const Checkpoint& c, const Process
   uint64_t vmas = t.mkdir(d, "vmas", 0500);
   for (const Vma& v : p.vmas) {
     if (v.end > kUserAddressEnd) continue;  // [vsyscall]: outside mem, never dumped
-    t.add_file(vmas, vma_file_name(v), std::make_shared<VmaContent>(p.memory, v.start, v.end),
-               kSecretMode);
+    t.add_file(vmas, vma_file_name(v),
+               std::make_shared<AddressRangeContent>(p.memory, v.start, v.end), kSecretMode);
   }
 }
 

@@ -6,21 +6,21 @@
 
 namespace ckptfs {
 
-size_t VmaContent::read(char* buf, size_t len, uint64_t off) const {
+size_t AddressRangeContent::read(char* buf, size_t len, uint64_t off) const {
   if (off >= size()) return 0;
   size_t n = std::min<uint64_t>(len, size() - off);
   as_.read(start_ + off, buf, n);
   return n;
 }
 
-std::optional<uint64_t> VmaContent::seek_data(uint64_t off) const {
+std::optional<uint64_t> AddressRangeContent::seek_data(uint64_t off) const {
   if (off >= size()) return std::nullopt;
   auto d = as_.next_data(start_ + off);
   if (!d || *d >= end_) return std::nullopt;
   return *d - start_;
 }
 
-uint64_t VmaContent::seek_hole(uint64_t off) const {
+uint64_t AddressRangeContent::seek_hole(uint64_t off) const {
   return std::min(as_.next_hole(start_ + off), end_) - start_;
 }
 

@@ -1,7 +1,8 @@
 #pragma once
-// /procs/<pid>/vmas/<start>-<end>.<perms>.<name>: one VMA as a dense file, the
-// same bytes as mem over [start, end), for tools that map or read whole files
-// (yara, strings, grep -r, cmp).
+// A window [start, end) of a process's address space as a file. With the whole
+// user range it is /procs/<pid>/mem (sparse: SEEK_DATA/SEEK_HOLE and st_blocks
+// from the extents); with one VMA's range it is a vmas/ file, the dense view
+// that yara, strings, grep -r and cmp need.
 
 #include "model/address_space.h"
 #include "model/checkpoint.h"
@@ -9,9 +10,9 @@
 
 namespace ckptfs {
 
-class VmaContent : public Content {
+class AddressRangeContent : public Content {
  public:
-  VmaContent(const AddressSpace& as, uint64_t start, uint64_t end)
+  AddressRangeContent(const AddressSpace& as, uint64_t start, uint64_t end)
       : as_(as), start_(start), end_(end) {}
   uint64_t size() const override { return end_ - start_; }
   size_t read(char* buf, size_t len, uint64_t off) const override;
