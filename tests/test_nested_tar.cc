@@ -2,8 +2,6 @@
 // dumps) and the tree it is grafted into, on archives crafted with
 // libarchive's writer: hostile names, links, devices, GNU long names, gzip.
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -19,61 +17,14 @@
 #include "source/nested_tar.h"
 #include "support/input_error.h"
 #include "support/paths.h"
+#include "support/tar_writer.h"
 #include "vfs/tar_tree.h"
 
 namespace ckptfs::test {
 namespace {
 
-struct Entry {
-  std::string name;
-  unsigned type = AE_IFREG;
-  unsigned perm = 0644;
-  int64_t mtime = 1'700'000'000;
-  std::string data = "";      // regular files
-  std::string symlink = "";   // AE_IFLNK
-  std::string hardlink = "";  // a hard link to this earlier name
-  dev_t rdev = 0;             // devices
-};
-
-enum class Filter { kNone, kGzip };
-
-// A GNU tar written by libarchive, which keeps names exactly as given: this
-// is how a hostile archive spells "../evil" and "/abs".
-std::string make_tar(const std::vector<Entry>& entries, Filter filter = Filter::kNone) {
-  archive* a = archive_write_new();
-  archive_write_set_format_gnutar(a);
-  if (filter == Filter::kGzip) archive_write_add_filter_gzip(a);
-  // Not padded to 10 KiB: a cut half-way must land inside the compressed data.
-  archive_write_set_bytes_in_last_block(a, 1);
-  std::string out;
-  archive_write_open(
-      a, &out, nullptr,
-      [](archive*, void* client, const void* buf, size_t len) -> la_ssize_t {
-        static_cast<std::string*>(client)->append(static_cast<const char*>(buf), len);
-        return static_cast<la_ssize_t>(len);
-      },
-      nullptr);
-  for (const Entry& e : entries) {
-    archive_entry* ae = archive_entry_new();
-    archive_entry_set_pathname(ae, e.name.c_str());
-    archive_entry_set_filetype(ae, e.type);
-    archive_entry_set_perm(ae, e.perm);
-    archive_entry_set_mtime(ae, e.mtime, 0);
-    archive_entry_set_uname(ae, "root");
-    if (!e.symlink.empty()) archive_entry_set_symlink(ae, e.symlink.c_str());
-    if (!e.hardlink.empty()) archive_entry_set_hardlink(ae, e.hardlink.c_str());
-    if (e.rdev) archive_entry_set_rdev(ae, e.rdev);
-    bool has_data = e.type == AE_IFREG && e.hardlink.empty();
-    archive_entry_set_size(ae, has_data ? static_cast<la_int64_t>(e.data.size()) : 0);
-    if (archive_write_header(a, ae) != ARCHIVE_OK)
-      throw std::runtime_error(archive_error_string(a));
-    if (has_data && !e.data.empty()) archive_write_data(a, e.data.data(), e.data.size());
-    archive_entry_free(ae);
-  }
-  archive_write_close(a);
-  archive_write_free(a);
-  return out;
-}
+using Entry = TarEntry;
+using Filter = TarFilter;
 
 const std::string kLongDir = "long/" + std::string(120, 'd');
 const std::string kLongName =
@@ -236,9 +187,10 @@ TEST(ContainerTreesNestedTar, MemberLimitIsEnforced) {
   std::vector<Entry> many;
   for (int i = 0; i < 20; ++i) many.push_back({.name = "f" + std::to_string(i)});
   MemoryBlob blob(make_tar(many), "many.tar");
-  EXPECT_TRUE(
-      Mentions(error_of([&] { read_nested_tar(blob, {.max_members = 10, .cache_dir = ""}); }),
-               "many.tar: ", {"more than 10 members"}));
+  TarReadOptions few;
+  few.max_members = 10;
+  EXPECT_TRUE(Mentions(error_of([&] { read_nested_tar(blob, few); }),
+                       "many.tar: ", {"more than 10 members"}));
 }
 
 TEST(ContainerTreesNestedTar, ALaterEntryForTheSameNameWins) {

@@ -102,7 +102,7 @@ TEST_F(SourceTest, PlainTarIsServedInPlace) {
   pack(root(), tar, Compression::kNone);
   SourceLimits limits;
   // A cache directory that cannot exist: opening fails if anything is copied.
-  limits.cache_dir = tmp_ / "no-such-dir";
+  limits.cache.dir = tmp_ / "no-such-dir";
   std::unique_ptr<Source> src = open_source(tar, limits);
   EXPECT_EQ(src->packing, Packing::Tar);
   EXPECT_EQ(src->input_size, std::filesystem::file_size(tar));

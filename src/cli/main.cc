@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -17,6 +19,7 @@
 #include "model/loader.h"
 #include "source/source.h"
 #include "util/error.h"
+#include "util/human_size.h"
 #include "vfs/build.h"
 
 namespace {
@@ -30,16 +33,28 @@ const char* kUsage =
     "options:\n"
     "  -f             stay in the foreground\n"
     "  -d             debug output (implies -f)\n"
-    "  -o OPT[,OPT]   FUSE mount options (the mount is always read-only)\n"
+    "  -o OPT[,OPT]   mount options (the mount is always read-only); besides FUSE's:\n"
+    "     cache=DIR       where compressed archives are decompressed and kept for the\n"
+    "                     next mount (default $XDG_CACHE_HOME/ckptfs)\n"
+    "     nocache         decompress into an unnamed temporary file, keep nothing\n"
+    "     cache_max=SIZE  most disk the cache may use, e.g. 20G (default: half the\n"
+    "                     free space of its filesystem)\n"
     "  -h, --help     this help\n"
     "  -V, --version  print the version\n"
     "\n"
     "Unmount with: fusermount3 -u MOUNTPOINT\n";
 
+ckptfs::CacheSettings persisted_by_default() {
+  ckptfs::CacheSettings c;
+  c.persist = true;
+  return c;
+}
+
 struct Args {
   std::vector<std::string> inputs;
   std::string mountpoint;
   ckptfs::MountOptions mount;
+  ckptfs::CacheSettings cache = persisted_by_default();
 };
 
 [[noreturn]] void usage_error(const std::string& msg) {
@@ -55,6 +70,45 @@ void split_opts(const std::string& s, std::vector<std::string>& out) {
     if (j > i) out.push_back(s.substr(i, j - i));
     i = j + 1;
   }
+}
+
+// "20G", "512M", "4096": binary units, as df -h prints them.
+uint64_t parse_size(const std::string& opt, const std::string& v) {
+  size_t used = 0;
+  uint64_t n = 0;
+  try {
+    n = std::stoull(v, &used);
+  } catch (const std::exception&) {
+    usage_error(fmt::format("-o {}: not a size", opt));
+  }
+  std::string unit = v.substr(used);
+  static const std::string kUnits = "KMGT";
+  size_t k = unit.empty() ? 0 : kUnits.find(static_cast<char>(std::toupper(unit[0])));
+  if (!unit.empty() && (k == std::string::npos ||
+                        (unit.size() > 1 && unit.substr(1) != "B" && unit.substr(1) != "iB")))
+    usage_error(fmt::format("-o {}: unknown unit {}", opt, unit));
+  int shift = unit.empty() ? 0 : 10 * static_cast<int>(k + 1);
+  if (n == 0 || n > (UINT64_MAX >> shift)) usage_error(fmt::format("-o {}: out of range", opt));
+  return n << shift;
+}
+
+// Options that are ckptfs's, not FUSE's: taken out of the list handed to FUSE.
+void take_cache_options(Args& a) {
+  std::vector<std::string> rest;
+  for (const auto& o : a.mount.fuse_opts) {
+    if (o == "nocache") {
+      a.cache.persist = false;
+    } else if (o.starts_with("cache=")) {
+      a.cache.dir = o.substr(6);
+      a.cache.dir_given = true;
+      if (a.cache.dir.empty()) usage_error("-o cache= needs a directory");
+    } else if (o.starts_with("cache_max=")) {
+      a.cache.max_bytes = parse_size(o, o.substr(10));
+    } else {
+      rest.push_back(o);
+    }
+  }
+  a.mount.fuse_opts = std::move(rest);
 }
 
 Args parse(int argc, char** argv) {
@@ -89,6 +143,7 @@ Args parse(int argc, char** argv) {
   a.mountpoint = pos.back();
   pos.pop_back();
   a.inputs = pos;
+  take_cache_options(a);
   for (auto& o : a.mount.fuse_opts)
     if (o == "rw") usage_error("-o rw: ckptfs mounts are always read-only");
   return a;
@@ -137,6 +192,52 @@ std::string naming_input(const std::string& input, const std::string& msg) {
   return input + ": " + msg;
 }
 
+// Bytes and percent on stderr while a compressed archive is read, when stderr
+// is a terminal and the pass takes long enough to wonder about.
+class Progress {
+ public:
+  explicit Progress(std::string input) : input_(std::move(input)), on_(::isatty(2) == 1) {}
+  ~Progress() {
+    if (shown_) std::fputs("\r\033[K", stderr);
+  }
+  void operator()(uint64_t done, uint64_t total) {
+    if (!on_ || total == 0) return;
+    auto now = Clock::now();
+    if (now - start_ < std::chrono::milliseconds(500) ||
+        now - last_ < std::chrono::milliseconds(200))
+      return;
+    last_ = now;
+    shown_ = true;
+    fmt::print(stderr, "\rckptfs: reading {}: {} of {} ({}%)\033[K", input_,
+               ckptfs::human_size(done), ckptfs::human_size(total), done * 100 / total);
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  std::string input_;
+  bool on_;
+  bool shown_ = false;
+  Clock::time_point start_ = Clock::now();
+  Clock::time_point last_{};
+};
+
+// -d: where mount time goes.
+class Timer {
+ public:
+  explicit Timer(bool on) : on_(on) {}
+  void lap(const std::string& what) {
+    if (!on_) return;
+    auto now = std::chrono::steady_clock::now();
+    fmt::print(stderr, "ckptfs: {} in {:.3f} s\n", what,
+               std::chrono::duration<double>(now - last_).count());
+    last_ = now;
+  }
+
+ private:
+  bool on_;
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
 // Directory sources open one file per image lazily; let them.
 void raise_fd_limit() {
   rlimit rl{};
@@ -158,10 +259,21 @@ int main(int argc, char** argv) {
       if (::access(in.c_str(), F_OK) != 0) ckptfs::fail(in, "no such file or directory");
     }
     check_mountpoint(a.mountpoint);
+    Timer timer(a.mount.debug);
     for (const auto& in : a.inputs) {
       try {
-        std::shared_ptr<const ckptfs::Source> src = ckptfs::open_source(in);
+        std::shared_ptr<const ckptfs::Source> src;
+        {
+          Progress progress(in);
+          ckptfs::SourceLimits limits;
+          limits.cache = a.cache;
+          limits.progress = std::ref(progress);
+          src = ckptfs::open_source(in, limits);
+        }
+        timer.lap(fmt::format("{}: {} members of a {} indexed", in, src->members.size(),
+                              ckptfs::packing_name(src->packing)));
         auto loaded = ckptfs::load_checkpoints(src, ckptfs::checkpoint_base_name(in));
+        timer.lap(fmt::format("{}: images decoded", in));
         for (auto& c : loaded) checkpoints.push_back(std::move(c));
       } catch (const std::exception& e) {
         fmt::print(stderr, "ckptfs: {}\n", naming_input(in, e.what()));
@@ -171,6 +283,7 @@ int main(int argc, char** argv) {
     // Names are directories in the tree: keep them unique across inputs too.
     ckptfs::make_names_unique(checkpoints);
     tree = ckptfs::build_tree(checkpoints);
+    timer.lap("tree built");
   } catch (const std::exception& e) {
     fmt::print(stderr, "ckptfs: {}\n", e.what());
     return 1;

@@ -1,37 +1,56 @@
 #include "source/cache_file.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 
 #include "util/error.h"
+#include "util/human_size.h"
 
 namespace ckptfs {
 
-namespace {
-std::string default_dir() {
+std::string temp_dir() {
   const char* t = std::getenv("TMPDIR");
   return (t && *t) ? t : "/tmp";
 }
-}  // namespace
 
-CacheFile::CacheFile(const std::string& dir) : dir_(dir.empty() ? default_dir() : dir) {
-  // O_TMPFILE: never visible in the directory, so never left behind.
+uint64_t default_cache_limit(const std::string& dir) {
+  struct statvfs vfs {};
+  if (::statvfs(dir.c_str(), &vfs) != 0) return uint64_t{1} << 30;
+  return static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize / 2;
+}
+
+CacheFile::CacheFile(std::string origin, const std::string& dir, uint64_t limit, uint64_t reserve)
+    : origin_(std::move(origin)),
+      dir_(dir.empty() ? temp_dir() : dir),
+      end_(reserve),
+      limit_(limit) {
   int fd = ::open(dir_.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
   if (fd < 0) {
-    std::string tmpl = dir_ + "/ckptfs-cache-XXXXXX";
+    // Filesystems without O_TMPFILE: a named file, unlinked at once.
+    std::string tmpl = dir_ + "/.ckptfs-cache-XXXXXX";
     fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
     if (fd < 0) fail_errno(dir_, "cannot create the decompression cache file");
     ::unlink(tmpl.c_str());
+    unnamed_ = false;
   }
   handle_ = std::make_shared<FileHandle>(dir_ + "/(ckptfs cache)", fd);
 }
 
 uint64_t CacheFile::allocate(uint64_t size) {
   uint64_t off = end_;
-  end_ += (size + 4095) & ~uint64_t{4095};
+  uint64_t rounded = (size + 4095) & ~uint64_t{4095};
+  if (rounded < size || rounded > limit_ || end_ > limit_ - rounded)
+    fail(origin_,
+         "decompressed, the archive holds more than the cache may use ({}; raise it with -o "
+         "cache_max=SIZE or free space in {})",
+         human_size(limit_), dir_);
+  end_ += rounded;
   // The file is as long as its regions, so holes in a sparse member read as zeros.
   if (::ftruncate(handle_->fd(), static_cast<off_t>(end_)) != 0)
     fail_errno(dir_, "cannot grow the decompression cache");
@@ -49,6 +68,21 @@ void CacheFile::write(const void* data, size_t len, uint64_t off) {
     p += n;
     off += static_cast<uint64_t>(n);
     len -= static_cast<size_t>(n);
+  }
+}
+
+void CacheFile::link_as(const std::string& name) const {
+  // linkat() cannot replace a file: link under a private name, then rename.
+  std::string tmp = fmt::format("{}/.{}.{}", dir_, name, ::getpid());
+  std::string proc = fmt::format("/proc/self/fd/{}", handle_->fd());
+  ::unlink(tmp.c_str());
+  if (::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, tmp.c_str(), AT_SYMLINK_FOLLOW) != 0)
+    fail_errno(tmp, "cannot save the cache file");
+  if (::rename(tmp.c_str(), (dir_ + "/" + name).c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    errno = err;
+    fail_errno(dir_ + "/" + name, "cannot save the cache file");
   }
 }
 

@@ -1,6 +1,7 @@
 #pragma once
-// The private, already-unlinked file a compressed archive is decompressed into.
-// It vanishes when the daemon exits: nothing is left behind on unmount.
+// The file a compressed archive is decompressed into. Created unlinked
+// (O_TMPFILE), so a failed or interrupted mount leaves nothing behind; the
+// persisted cache (archive_cache.h) links a finished one into its directory.
 
 #include <cstdint>
 #include <memory>
@@ -12,17 +13,35 @@ namespace ckptfs {
 
 class CacheFile {
  public:
-  explicit CacheFile(const std::string& dir);
+  // origin: the archive cached, for messages. limit: most bytes the file may
+  // grow to; an archive that expands to more fails instead of filling the
+  // disk. reserve: bytes kept free at the start (the persisted cache's header).
+  CacheFile(std::string origin, const std::string& dir, uint64_t limit, uint64_t reserve = 0);
   // Reserves a page-aligned region for a member of the given size.
   uint64_t allocate(uint64_t size);
   void write(const void* data, size_t len, uint64_t off);
   std::shared_ptr<FileHandle> handle() const { return handle_; }
   const std::string& dir() const { return dir_; }
+  uint64_t end() const { return end_; }
+  uint64_t limit() const { return limit_; }
+  // True when the file is unnamed (O_TMPFILE) and can be linked by link_as().
+  bool unnamed() const { return unnamed_; }
+  // Gives the finished file a name in dir (atomically replacing any file there).
+  void link_as(const std::string& name) const;
 
  private:
+  std::string origin_;
   std::string dir_;
   std::shared_ptr<FileHandle> handle_;
   uint64_t end_ = 0;
+  uint64_t limit_;
+  bool unnamed_ = true;
 };
+
+// "$TMPDIR" or /tmp: where private cache files go when nothing is persisted.
+std::string temp_dir();
+
+// Half the space free on dir's filesystem: the default cache limit.
+uint64_t default_cache_limit(const std::string& dir);
 
 }  // namespace ckptfs

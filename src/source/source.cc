@@ -93,7 +93,7 @@ std::unique_ptr<Source> open_source(const std::string& path, const SourceLimits&
   if (fd < 0) fail_errno(path, "cannot open");
   auto file = std::make_shared<FileHandle>(path, fd);
   Packing packing = sniff(path, fd, static_cast<uint64_t>(st.st_size));
-  return open_tar(path, std::move(file), static_cast<uint64_t>(st.st_size), packing, limits);
+  return open_tar(path, std::move(file), st, packing, limits);
 }
 
 }  // namespace ckptfs

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -40,10 +41,23 @@ struct Source {
   const Member* find(const std::string& name) const;
 };
 
+// Where a compressed archive is decompressed to, and whether that is kept for
+// the next mount of the same archive (source/archive_cache.h).
+struct CacheSettings {
+  bool persist = false;    // the CLI persists by default; -o nocache turns it off
+  std::string dir;         // "" = $XDG_CACHE_HOME/ckptfs when persisting, else $TMPDIR
+  uint64_t max_bytes = 0;  // 0 = half the free space of dir's filesystem
+  // Set when the user named the directory: then an unusable one is an error
+  // instead of a silent fallback to an unpersisted temp file.
+  bool dir_given = false;
+};
+
 // Limits that keep a hostile archive from exhausting memory or disk.
 struct SourceLimits {
   uint64_t max_members = 1'000'000;
-  std::string cache_dir;  // where a compressed archive is decompressed ("" = $TMPDIR or /tmp)
+  CacheSettings cache;
+  // Called while a compressed archive is read: (bytes read, archive size).
+  std::function<void(uint64_t, uint64_t)> progress;
 };
 
 // Opens a checkpoint by content: a directory, or a file whose magic bytes say

@@ -90,6 +90,7 @@ struct BlobStream {
   const Blob& blob;
   uint64_t pos = 0;
   std::vector<char> buf;
+  const std::function<void(uint64_t, uint64_t)>& progress;
 };
 
 la_ssize_t blob_read(archive* a, void* client, const void** out) {
@@ -103,6 +104,7 @@ la_ssize_t blob_read(archive* a, void* client, const void** out) {
     return ARCHIVE_FATAL;
   }
   s->pos += n;
+  if (s->progress) s->progress(s->pos, s->blob.size());
   *out = s->buf.data();
   return static_cast<la_ssize_t>(n);
 }
@@ -164,7 +166,8 @@ class Scan {
         o_(o),
         map_(map),
         file_(std::move(file)),
-        file_offset_(file_offset) {}
+        file_offset_(file_offset),
+        cache_(o.cache) {}
 
   TarListing run() {
     archive_entry* e = nullptr;
@@ -236,7 +239,11 @@ class Scan {
           file_, file_offset_ + static_cast<uint64_t>(cb - map_->base), size, origin);
     // Compressed, or a plain member libarchive could not hand over in one
     // piece (sparse): copy it into the cache, holes stay holes.
-    if (!cache_) cache_.emplace(o_.cache_dir);
+    if (!cache_) {
+      std::string dir = o_.cache_dir.empty() ? temp_dir() : o_.cache_dir;
+      cache_ = std::make_shared<CacheFile>(
+          origin_, dir, o_.cache_limit ? o_.cache_limit : default_cache_limit(dir));
+    }
     uint64_t region = cache_->allocate(size);
     while (r == ARCHIVE_OK || r == ARCHIVE_WARN) {
       if (off < 0 || static_cast<uint64_t>(off) > size || len > size - static_cast<uint64_t>(off))
@@ -258,7 +265,7 @@ class Scan {
   const Mapping* map_;
   std::shared_ptr<FileHandle> file_;
   uint64_t file_offset_;
-  std::optional<CacheFile> cache_;  // created on the first member that needs it
+  std::shared_ptr<CacheFile> cache_;  // created on the first member that needs it
   TarListing out_;
 };
 
@@ -279,7 +286,8 @@ TarListing read_tar_in_place(const std::string& origin, std::shared_ptr<FileHand
 TarListing read_tar_streamed(const std::string& origin, const Blob& archive,
                              const TarReadOptions& options) {
   if (archive.size() == 0) return {};
-  BlobStream s{archive, 0, std::vector<char>(std::min<uint64_t>(archive.size(), 1 << 20))};
+  BlobStream s{archive, 0, std::vector<char>(std::min<uint64_t>(archive.size(), 1 << 20)),
+               options.progress};
   ArchivePtr a = new_tar_reader();
   archive_read_set_read_callback(a.get(), blob_read);
   archive_read_set_skip_callback(a.get(), blob_skip);

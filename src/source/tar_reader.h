@@ -6,6 +6,7 @@
 // hard links resolved and data placed the same way for both.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -26,10 +27,19 @@ struct TarListing {
   std::optional<Member> root;
 };
 
+class CacheFile;
+
 struct TarReadOptions {
   uint64_t max_members = 1'000'000;
-  std::string cache_dir;     // where data is decompressed ("" = $TMPDIR or /tmp)
+  // Where member data that cannot be served in place goes. Without a cache
+  // file, one is created on first need in cache_dir ("" = $TMPDIR or /tmp),
+  // limited to cache_limit bytes (0 = half the free space there).
+  std::shared_ptr<CacheFile> cache;
+  std::string cache_dir;
+  uint64_t cache_limit = 0;
   std::string kind = "tar";  // what the input claims to be, for messages ("tar+zstd")
+  // Called as the streamed input is consumed: (bytes read, input size).
+  std::function<void(uint64_t, uint64_t)> progress;
 };
 
 // [offset, offset + size) of file is an uncompressed tar. Members are ranges of

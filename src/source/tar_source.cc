@@ -1,21 +1,26 @@
 #include "source/tar_source.h"
 
+#include "source/archive_cache.h"
 #include "source/tar_reader.h"
 
 namespace ckptfs {
 
 std::unique_ptr<Source> open_tar(const std::string& path, std::shared_ptr<FileHandle> file,
-                                 uint64_t size, Packing packing, const SourceLimits& limits) {
+                                 const struct stat& st, Packing packing,
+                                 const SourceLimits& limits) {
   auto src = std::make_unique<Source>();
   src->path = path;
   src->packing = packing;
-  src->input_size = size;
-  TarReadOptions o{.max_members = limits.max_members,
-                   .cache_dir = limits.cache_dir,
-                   .kind = packing_name(packing)};
-  TarListing listing = packing == Packing::Tar
-                           ? read_tar_in_place(path, std::move(file), 0, size, o)
-                           : read_tar_streamed(path, FileBlob(file, 0, size, path), o);
+  src->input_size = static_cast<uint64_t>(st.st_size);
+  TarReadOptions o;
+  o.max_members = limits.max_members;
+  o.cache_limit = limits.cache.max_bytes;
+  o.kind = packing_name(packing);
+  o.progress = limits.progress;
+  TarListing listing =
+      packing == Packing::Tar
+          ? read_tar_in_place(path, std::move(file), 0, src->input_size, o)
+          : read_compressed_cached(path, std::move(file), st, std::move(o), limits.cache);
   src->members = std::move(listing.members);
   return src;
 }

@@ -32,8 +32,12 @@ Mount::Mount(const std::vector<std::string>& checkpoints,
   args.insert(args.end(), checkpoints.begin(), checkpoints.end());
   args.push_back(dir_.path());
   std::string logfile = logdir_.path() + "/log";
+  // Each mount gets its own persisted cache: tests do not see each other's, nor
+  // fill the user's ~/.cache. Tests of the cache pass -o cache=DIR.
+  std::string cache = logdir_.path() + "/cache";
   pid_ = ::fork();
   if (pid_ == 0) {
+    ::setenv("XDG_CACHE_HOME", cache.c_str(), 1);
     std::freopen(logfile.c_str(), "w", stderr);
     std::freopen("/dev/null", "r", stdin);
     std::vector<char*> argv;

@@ -1,0 +1,227 @@
+#include "source/archive_cache.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <vector>
+
+#include "source/cache_file.h"
+#include "source/listing_codec.h"
+#include "util/error.h"
+
+namespace ckptfs {
+
+namespace {
+
+constexpr uint64_t kHeaderSize = 4096;
+constexpr char kMagic[8] = {'C', 'K', 'P', 'T', 'F', 'S', 'C', '1'};
+constexpr uint64_t kFormat = 1;
+constexpr const char* kSuffix = ".ckptfs-cache";
+// An index is metadata: even a million members stay far below this.
+constexpr uint64_t kMaxIndex = uint64_t{1} << 30;
+
+// What identifies the archive: where it is, its size and mtime, and a sample
+// of its bytes (so a file rewritten in place within one mtime tick, or a
+// recycled inode, does not pass for the old one).
+struct Identity {
+  std::array<uint64_t, 7> v{};  // dev, ino, size, mtime s, mtime ns, sample, format
+
+  std::string key() const {
+    std::string raw(reinterpret_cast<const char*>(v.data()), sizeof v);
+    return fmt::format("{:016x}{}", fnv1a(raw), kSuffix);
+  }
+};
+
+Identity identify(const FileHandle& file, const struct stat& st) {
+  uint64_t size = static_cast<uint64_t>(st.st_size);
+  std::string sample;
+  auto take = [&](uint64_t off, uint64_t len) {
+    std::string buf(len, '\0');
+    ssize_t n = ::pread(file.fd(), buf.data(), len, static_cast<off_t>(off));
+    sample.append(buf, 0, n > 0 ? static_cast<size_t>(n) : 0);
+  };
+  uint64_t chunk = std::min<uint64_t>(size, 64 * 1024);
+  take(0, chunk);
+  take(size - chunk, chunk);
+  Identity id;
+  id.v = {static_cast<uint64_t>(st.st_dev),
+          static_cast<uint64_t>(st.st_ino),
+          size,
+          static_cast<uint64_t>(st.st_mtim.tv_sec),
+          static_cast<uint64_t>(st.st_mtim.tv_nsec),
+          fnv1a(sample),
+          kFormat};
+  return id;
+}
+
+struct Header {
+  char magic[8];
+  Identity id;
+  uint64_t index_off, index_len, index_sum, header_sum;
+};
+static_assert(sizeof(Header) <= kHeaderSize);
+
+uint64_t header_sum(const Header& h) {
+  return fnv1a({reinterpret_cast<const char*>(&h), offsetof(Header, header_sum)});
+}
+
+bool read_exact(int fd, void* buf, size_t len, uint64_t off) {
+  auto* p = static_cast<char*>(buf);
+  while (len > 0) {
+    ssize_t n = ::pread(fd, p, len, static_cast<off_t>(off));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    p += n;
+    off += static_cast<uint64_t>(n);
+    len -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// The cached listing, or nullopt for a miss (absent, stale, foreign or broken
+// entry: a broken one is then replaced by the fresh pass).
+std::optional<TarListing> lookup(const std::string& dir, const Identity& id,
+                                 const std::string& origin) {
+  std::string path = dir + "/" + id.key();
+  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  auto file = std::make_shared<FileHandle>(path, fd);
+  struct stat st {};
+  // Only our own files: in a shared directory, another user's cache file could
+  // claim any content for an archive we are asked to show.
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid() ||
+      (st.st_mode & 0022))
+    return std::nullopt;
+  uint64_t size = static_cast<uint64_t>(st.st_size);
+  Header h{};
+  if (size < kHeaderSize || !read_exact(fd, &h, sizeof h, 0)) return std::nullopt;
+  if (std::memcmp(h.magic, kMagic, sizeof kMagic) != 0 || h.id.v != id.v ||
+      h.header_sum != header_sum(h) || h.index_len > kMaxIndex || h.index_off > size ||
+      h.index_len > size - h.index_off)
+    return std::nullopt;
+  std::string index(h.index_len, '\0');
+  if (!read_exact(fd, index.data(), index.size(), h.index_off) || fnv1a(index) != h.index_sum)
+    return std::nullopt;
+  auto listing = decode_listing(index, file, h.index_off, origin);
+  if (listing) ::futimens(fd, nullptr);  // most recently used: evicted last
+  return listing;
+}
+
+void store(CacheFile& cache, const TarListing& listing, const Identity& id) {
+  std::string index = encode_listing(listing, *cache.handle());
+  Header h{};
+  std::memcpy(h.magic, kMagic, sizeof kMagic);
+  h.id = id;
+  h.index_off = cache.allocate(index.size());
+  h.index_len = index.size();
+  h.index_sum = fnv1a(index);
+  h.header_sum = header_sum(h);
+  cache.write(index.data(), index.size(), h.index_off);
+  cache.write(&h, sizeof h, 0);
+  cache.link_as(id.key());
+}
+
+// Oldest-used entries go first until the directory fits in max_bytes; the
+// entry just written stays even if it alone is larger.
+void evict(const std::string& dir, uint64_t max_bytes, const std::string& keep) {
+  struct Entry {
+    std::string name;
+    int64_t mtime;
+    uint64_t bytes;
+  };
+  std::vector<Entry> entries;
+  uint64_t total = 0;
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return;
+  while (dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (!name.ends_with(kSuffix) || name == keep) continue;
+    struct stat st {};
+    if (::fstatat(::dirfd(d), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+        !S_ISREG(st.st_mode) || st.st_uid != ::geteuid())
+      continue;
+    uint64_t bytes = static_cast<uint64_t>(st.st_blocks) * 512;
+    entries.push_back({name, st.st_mtim.tv_sec, bytes});
+    total += bytes;
+  }
+  struct stat kept {};
+  if (::fstatat(::dirfd(d), keep.c_str(), &kept, AT_SYMLINK_NOFOLLOW) == 0)
+    total += static_cast<uint64_t>(kept.st_blocks) * 512;
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry& a, const Entry& b) { return a.mtime < b.mtime; });
+  for (const auto& e : entries) {
+    if (total <= max_bytes) break;
+    if (::unlinkat(::dirfd(d), e.name.c_str(), 0) == 0) total -= e.bytes;
+  }
+  ::closedir(d);
+}
+
+// The directory to persist into, created owner-only if missing; "" when there
+// is none to use and the user did not insist.
+std::string usable_dir(const CacheSettings& s) {
+  std::string dir = s.dir.empty() ? default_cache_dir() : s.dir;
+  if (dir.empty()) return "";
+  // ~/.cache may not exist yet either.
+  size_t slash = dir.find_last_of('/');
+  if (slash != std::string::npos && slash > 0 && !s.dir_given)
+    ::mkdir(dir.substr(0, slash).c_str(), 0700);
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    if (s.dir_given) fail_errno(dir, "cannot create the cache directory");
+    return "";
+  }
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || ::access(dir.c_str(), W_OK) != 0) {
+    if (s.dir_given) fail(dir, "cache directory is not a writable directory");
+    return "";
+  }
+  return dir;
+}
+
+}  // namespace
+
+std::string default_cache_dir() {
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x == '/')
+    return std::string(x) + "/ckptfs";
+  if (const char* h = std::getenv("HOME"); h && *h == '/') return std::string(h) + "/.cache/ckptfs";
+  return "";
+}
+
+TarListing read_compressed_cached(const std::string& path, std::shared_ptr<FileHandle> file,
+                                  const struct stat& st, TarReadOptions options,
+                                  const CacheSettings& settings) {
+  uint64_t size = static_cast<uint64_t>(st.st_size);
+  std::string dir = settings.persist || settings.dir_given ? usable_dir(settings) : "";
+  std::optional<Identity> id;
+  if (settings.persist && !dir.empty()) {
+    id = identify(*file, st);
+    if (auto hit = lookup(dir, *id, path)) return std::move(*hit);
+  }
+  if (dir.empty()) dir = settings.dir.empty() ? temp_dir() : settings.dir;
+  uint64_t limit = settings.max_bytes ? settings.max_bytes : default_cache_limit(dir);
+  auto cache = std::make_shared<CacheFile>(path, dir, limit, id ? kHeaderSize : 0);
+  options.cache = cache;
+  options.cache_limit = limit;
+  TarListing listing = read_tar_streamed(path, FileBlob(file, 0, size, path), options);
+  if (id && cache->unnamed()) {
+    try {
+      store(*cache, listing, *id);
+      evict(dir, limit, id->key());
+    } catch (const SystemError&) {
+      // A full or read-only cache directory costs the next mount time, not this one.
+    } catch (const InputError&) {
+      // The index did not fit under the limit: this mount still has its data.
+    }
+  }
+  return listing;
+}
+
+}  // namespace ckptfs
