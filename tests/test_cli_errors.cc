@@ -26,6 +26,7 @@
 #include "support/groundtruth.h"
 #include "support/mount.h"
 #include "support/paths.h"
+#include "support/tar_writer.h"
 
 namespace ckptfs::test {
 namespace {
@@ -195,20 +196,19 @@ TEST_F(CliErrors, TruncatedZstdArchive) {
   }
 }
 
-// Where each member of a plain tar starts: header offset and data offset/size.
-struct TarMember {
-  uint64_t header, data, size;
-};
-std::map<std::string, TarMember> tar_members(const std::string& bytes) {
-  std::map<std::string, TarMember> out;
-  for (uint64_t off = 0; off + 512 <= bytes.size();) {
-    std::string name(bytes.data() + off, strnlen(bytes.data() + off, 100));
-    if (name.empty()) break;
-    uint64_t size = std::stoull(std::string(bytes.data() + off + 124, 12), nullptr, 8);
-    out[name] = {off, off + 512, size};
-    off += 512 + (size + 511) / 512 * 512;
+TEST_F(CliErrors, TruncatedGzipArchive) {
+  std::string gz = tmp_ / "webapp.tar.gz";
+  ASSERT_EQ(run("zstd -dc " + shell_quote(fixture("webapp-checkpoint.tar.zst")) + " | gzip -c > " +
+                shell_quote(gz))
+                .status,
+            0);
+  std::string all = read_file(gz);
+  for (int percent : {10, 50, 90}) {
+    SCOPED_TRACE(std::to_string(percent) + "%");
+    std::string file = make_file("webapp-cut-" + std::to_string(percent) + ".tar.gz",
+                                 all.substr(0, all.size() * percent / 100));
+    EXPECT_TRUE(Rejected(ckptfs({file, mp_.path()}), mp_.path(), file, {"truncated"}));
   }
-  return out;
 }
 
 TEST_F(CliErrors, PlainTarCutInThePagesData) {

@@ -590,6 +590,12 @@ TEST_F(CorruptTest, MissingMmForALiveProcess) {
   EXPECT_TRUE(Mentions(load_error(), "mm-1.img: ", {"missing"}));
 }
 
+TEST_F(CorruptTest, MissingPagemapForALiveProcess) {
+  w_.finish();
+  w_.remove("pagemap-1.img");
+  EXPECT_TRUE(Mentions(load_error(), "pagemap-1.img: ", {"missing", "pstree.img", "process 1"}));
+}
+
 TEST_F(CorruptTest, MissingCore) {
   w_.finish();
   w_.remove("core-1.img");

@@ -241,9 +241,16 @@ void Loader::load_process(const criu::pstree_entry& e) {
   p.pgid = e.pgid();
   p.sid = e.sid();
   if (c_.procs.count(p.pid)) fail(img_name("pstree.img"), "process {} is listed twice", p.pid);
+  // A process's images are found by the pid pstree.img gives; when one is
+  // missing, a corrupt pid there is as likely as a lost image: name both.
+  auto needed = [&](std::string n) {
+    if (!find(n))
+      fail(img_name(n), "missing from the checkpoint (pstree.img lists process {})", p.pid);
+    return n;
+  };
 
   auto core = std::make_shared<criu::core_entry>(
-      single<criu::core_entry>(fmt::format("core-{}.img", p.pid), magic::kCore));
+      single<criu::core_entry>(needed(fmt::format("core-{}.img", p.pid)), magic::kCore));
   if (core->has_mtype() && core->mtype() != 1)
     fail(img_name(fmt::format("core-{}.img", p.pid)),
          "architecture {} is not supported (only x86_64)", core->mtype());
@@ -272,7 +279,7 @@ void Loader::load_process(const criu::pstree_entry& e) {
       criu::task_kobj_ids_entry k;
       if (ids->next(k)) p.files_id = k.files_id();
     }
-    auto mm = single<criu::mm_entry>(fmt::format("mm-{}.img", p.pid), magic::kMm);
+    auto mm = single<criu::mm_entry>(needed(fmt::format("mm-{}.img", p.pid)), magic::kMm);
     FileTables tables{&c_.files, &c_.memfd_inodes, &mnt_dev_, &c_.deleted_files};
     uint64_t prev_end = 0;
     for (int i = 0; i < mm.vmas_size(); ++i) {
@@ -305,7 +312,7 @@ void Loader::load_process(const criu::pstree_entry& e) {
       std::sort(p.fds.begin(), p.fds.end(),
                 [](const FdEntry& a, const FdEntry& b) { return a.fd < b.fd; });
     }
-    std::string pm_name = fmt::format("pagemap-{}.img", p.pid);
+    std::string pm_name = needed(fmt::format("pagemap-{}.img", p.pid));
     Pagemap pm = load_pagemap(pm_name, false);
     build_memory(p, pm, pm_name);
   }
