@@ -1,16 +1,23 @@
 // The mount under concurrent readers and signals: what many threads read
-// equals what one reader reads, and SIGTERM unmounts cleanly.
+// equals what one reader reads, SIGTERM and SIGINT unmount cleanly, and
+// pulling the mount away under active readers ends their reads with errors
+// rather than leaving them hanging.
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <functional>
+#include <optional>
 #include <random>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 
 #include "support/mount.h"
@@ -69,27 +76,203 @@ TEST(Stability, EightThreadsOfRandomReadsSeeWhatOneReaderSees) {
   EXPECT_TRUE(m.unmount()) << m.log();
 }
 
-TEST(Stability, SigtermUnmountsCleanly) {
-  CKPTFS_REQUIRE_FIXTURES();
-  TempDir mp;
+// `ckptfs -f input mp` as a child of the test, once it answers; -1 if it did
+// not come up within 30 s.
+pid_t start_daemon(const std::string& input, const std::string& mp) {
   pid_t pid = ::fork();
   if (pid == 0) {
     std::freopen("/dev/null", "w", stderr);
-    std::string bin = ckptfs_binary(), in = fixture("proc-tree"), dir = mp.path();
+    std::string bin = ckptfs_binary(), in = input, dir = mp;
     char* argv[] = {bin.data(), const_cast<char*>("-f"), in.data(), dir.data(), nullptr};
     ::execv(argv[0], argv);
     std::_Exit(127);
   }
-  for (int i = 0; i < 3000 && !is_mounted(mp.path()); ++i)
+  for (int i = 0; i < 3000 && !is_mounted(mp); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  ASSERT_TRUE(is_mounted(mp.path()));
-  EXPECT_EQ(read_file(mp / "procs/25911/comm"), "ckpt_workload\n");
-  ASSERT_EQ(::kill(pid, SIGTERM), 0);
+  if (is_mounted(mp)) return pid;
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  return -1;
+}
+
+// waitpid with a deadline: the status, or nullopt if pid is still running.
+std::optional<int> wait_for(pid_t pid, std::chrono::seconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
   int status = 0;
-  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-  EXPECT_TRUE(WIFEXITED(status)) << status;
-  EXPECT_EQ(WEXITSTATUS(status), 0);
+  while (::waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return status;
+}
+
+void expect_signal_unmounts_cleanly(int sig) {
+  TempDir mp;
+  pid_t pid = start_daemon(fixture("proc-tree"), mp.path());
+  ASSERT_GT(pid, 0);
+  EXPECT_EQ(read_file(mp / "procs/25911/comm"), "ckpt_workload\n");
+  ASSERT_EQ(::kill(pid, sig), 0);
+  std::optional<int> status = wait_for(pid, std::chrono::seconds(10));
+  if (!status) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+  }
+  ASSERT_TRUE(status) << "the daemon ignored signal " << sig;
+  EXPECT_TRUE(WIFEXITED(*status)) << *status;
+  EXPECT_EQ(WEXITSTATUS(*status), 0);
   EXPECT_FALSE(is_mounted(mp.path()));
+}
+
+TEST(Stability, SigtermUnmountsCleanly) {
+  CKPTFS_REQUIRE_FIXTURES();
+  expect_signal_unmounts_cleanly(SIGTERM);
+}
+
+TEST(Stability, SigintUnmountsCleanly) {
+  CKPTFS_REQUIRE_FIXTURES();
+  expect_signal_unmounts_cleanly(SIGINT);
+}
+
+// Reader processes that open, read and close files of the mount in a loop
+// until a call fails. Each reports on a pipe once it has read something, and
+// exits 0 when the failure is one an unmount gives (the mount point is empty
+// now, or the connection is gone), 2 on any other error, 3 if nothing failed
+// within 20 s.
+class Readers {
+ public:
+  Readers(const std::vector<std::string>& files, int n) {
+    int fds[2];
+    if (::pipe(fds) != 0) throw std::runtime_error("pipe");
+    for (int i = 0; i < n; ++i) {
+      pid_t pid = ::fork();
+      if (pid == 0) {
+        ::close(fds[0]);
+        std::_Exit(read_until_error(files, i, fds[1]));
+      }
+      pids_.push_back(pid);
+    }
+    ::close(fds[1]);
+    // Everyone is reading before the test pulls the mount away.
+    for (int i = 0; i < n; ++i) {
+      char c;
+      if (::read(fds[0], &c, 1) != 1) break;
+      ++started_;
+    }
+    ::close(fds[0]);
+  }
+  ~Readers() {
+    for (pid_t p : pids_) {
+      ::kill(p, SIGKILL);
+      ::waitpid(p, nullptr, 0);
+    }
+  }
+  int started() const { return started_; }
+
+  // Every reader ended within the limit, with an unmount's error.
+  ::testing::AssertionResult EndWithErrors(std::chrono::seconds limit) {
+    auto result = ::testing::AssertionSuccess();
+    for (pid_t& p : pids_) {
+      std::optional<int> st = wait_for(p, limit);
+      if (!st) {
+        result = ::testing::AssertionFailure() << "reader " << p << " hangs";
+        continue;  // killed by the destructor
+      }
+      if (!WIFEXITED(*st) || WEXITSTATUS(*st) != 0)
+        result = ::testing::AssertionFailure() << "reader " << p << " ended with status " << *st;
+      p = -1;
+    }
+    std::erase(pids_, -1);
+    return result;
+  }
+
+ private:
+  static int read_until_error(const std::vector<std::string>& files, int seed, int ready) {
+    std::mt19937_64 rng(seed);
+    std::vector<char> buf(1 << 16);
+    bool told = false;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    auto unmounted = [](int e) { return e == ENOENT || e == ENOTCONN || e == ECONNABORTED; };
+    while (std::chrono::steady_clock::now() < deadline) {
+      const std::string& f = files[rng() % files.size()];
+      int fd = ::open(f.c_str(), O_RDONLY);
+      if (fd < 0) return unmounted(errno) ? 0 : 2;
+      struct stat st {};
+      if (::fstat(fd, &st) != 0) return unmounted(errno) ? 0 : 2;
+      off_t off =
+          st.st_size > 0 ? static_cast<off_t>(rng() % static_cast<uint64_t>(st.st_size)) : 0;
+      ssize_t n = ::pread(fd, buf.data(), buf.size(), off);
+      int e = errno;
+      ::close(fd);
+      if (n < 0) return unmounted(e) ? 0 : 2;
+      if (!told) {
+        told = ::write(ready, "r", 1) == 1;
+        ::close(ready);
+      }
+    }
+    return 3;
+  }
+
+  std::vector<pid_t> pids_;
+  int started_ = 0;
+};
+
+// Files of the webapp fixture worth reading at random offsets.
+std::vector<std::string> busy_files(const std::string& mp) {
+  std::vector<std::string> files = list_files(mp);
+  std::erase_if(files, [](const std::string& f) {
+    return f.find("/vmas/") == std::string::npos && !f.ends_with("/hexdump") &&
+           !f.ends_with("/maps") && !f.ends_with("/core");
+  });
+  return files;
+}
+
+// Mounts the webapp fixture, starts four readers, and once they are busy
+// lets pull(daemon, mountpoint) take the mount away: every reader must end
+// with an error within 10 s. Returns the daemon's exit status, or nullopt if
+// it still ran 10 s later (it is killed then).
+std::optional<int> pull_mount_under_readers(
+    const std::function<void(pid_t, const std::string&)>& pull) {
+  TempDir mp;
+  pid_t daemon = start_daemon(fixture("webapp-checkpoint.tar.zst"), mp.path());
+  EXPECT_GT(daemon, 0);
+  if (daemon <= 0) return std::nullopt;
+  std::vector<std::string> files = busy_files(mp.path());
+  EXPECT_GT(files.size(), 10u);
+  {
+    Readers readers(files, 4);
+    EXPECT_EQ(readers.started(), 4);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    pull(daemon, mp.path());
+    EXPECT_TRUE(readers.EndWithErrors(std::chrono::seconds(10)));
+  }
+  std::optional<int> status = wait_for(daemon, std::chrono::seconds(10));
+  if (!status) {
+    ::kill(daemon, SIGKILL);
+    ::waitpid(daemon, nullptr, 0);
+  }
+  // A dead daemon leaves a mount that answers ENOTCONN until it is removed.
+  if (is_mounted(mp.path())) run("fusermount3 -u -z " + shell_quote(mp.path()));
+  return status;
+}
+
+TEST(Stability, LazyUnmountEndsActiveReadersWithErrors) {
+  CKPTFS_REQUIRE_FIXTURES();
+  std::optional<int> status = pull_mount_under_readers([](pid_t, const std::string& mp) {
+    auto r = run("fusermount3 -u -z " + shell_quote(mp));
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_FALSE(is_mounted(mp));
+  });
+  // With its last reader gone, the daemon notices and exits as if unmounted.
+  ASSERT_TRUE(status) << "the daemon outlives its lazy unmount";
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << *status;
+}
+
+TEST(Stability, KilledDaemonEndsActiveReadersWithErrors) {
+  CKPTFS_REQUIRE_FIXTURES();
+  std::optional<int> status =
+      pull_mount_under_readers([](pid_t daemon, const std::string&) { ::kill(daemon, SIGKILL); });
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL) << *status;
 }
 
 }  // namespace
