@@ -11,6 +11,7 @@
 #include <cstring>
 #include <mutex>
 #include <set>
+#include <vector>
 
 #include "util/error.h"
 
@@ -202,9 +203,12 @@ void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_i
     if (n->type != NodeType::File) return (void)fuse_reply_err(req, EISDIR);
     // A short reply inside st_size reads as EOF to the kernel: Content::read
     // always fills up to min(size, st_size - off).
-    std::unique_ptr<char[]> buf(new char[size]);
-    size_t got = n->content->read(buf.get(), size, static_cast<uint64_t>(off));
-    fuse_reply_buf(req, buf.get(), got);
+    // One buffer per loop thread: reads of up to max_pages (1 MiB) would
+    // otherwise be a fresh mmap, and 256 page faults, each.
+    thread_local std::vector<char> buf;
+    if (buf.size() < size) buf.resize(size);
+    size_t got = n->content->read(buf.data(), size, static_cast<uint64_t>(off));
+    fuse_reply_buf(req, buf.data(), got);
   });
 }
 
