@@ -151,17 +151,17 @@ TEST_F(ArchiveCache, AnotherUsersEntryIsNotTrusted) {
 }
 
 TEST_F(ArchiveCache, AnArchiveExpandingPastTheLimitFails) {
-  // 512 MiB of zeros compress to a few KiB: a decompression bomb in miniature.
+  // 96 MiB of zeros compress to a few KiB: a decompression bomb in miniature.
   fs::create_directories(tmp_ / "bomb");
-  ASSERT_EQ(run("truncate -s 512M " + shell_quote(tmp_ / "bomb/zeros")).status, 0);
+  ASSERT_EQ(run("truncate -s 96M " + shell_quote(tmp_ / "bomb/zeros")).status, 0);
   std::string bomb = tmp_ / "bomb.tar.zst";
   pack(tmp_ / "bomb", bomb, Compression::kZstd);
   ASSERT_LT(fs::file_size(bomb), 1u << 20);
   for (bool persist : {true, false}) {
-    SourceLimits l = persisting(64 << 20);
+    SourceLimits l = persisting(16 << 20);
     l.cache.persist = persist;
     EXPECT_TRUE(Mentions(error_of([&] { open_source(bomb, l); }), bomb + ": ",
-                         {"more than the cache may use", "64.0 MiB", "cache_max"}));
+                         {"more than the cache may use", "16.0 MiB", "cache_max"}));
   }
   EXPECT_TRUE(cache_entries(cache_dir()).empty());  // nothing half-written is left
 }
