@@ -167,6 +167,20 @@ void expect_same_as_intact(const Digest& got, const std::string& original) {
 // The first token of an error: the file it names.
 std::string named_file(const std::string& error) { return error.substr(0, error.find(": ")); }
 
+// Reads a whole file past the kernel's page cache (which keeps what was read
+// before); returns 0, or the errno of the read that failed.
+int read_uncached(const std::string& path, std::string& out) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECT);
+  if (fd < 0) return errno;
+  std::vector<char> buf(1 << 20);
+  ssize_t n = 0;
+  for (off_t off = 0; (n = ::pread(fd, buf.data(), buf.size(), off)) > 0; off += n)
+    out.append(buf.data(), static_cast<size_t>(n));
+  int err = n < 0 ? errno : 0;
+  ::close(fd);
+  return err;
+}
+
 // ---- truncation ----
 
 // Cuts an archive at each point; every cut must be refused naming the archive
@@ -389,6 +403,34 @@ TEST(BrokenInputs, AnImageThatIsALinkOutOfTheArchiveIsMissing) {
   }
 }
 
+TEST(BrokenInputs, AnImageThatIsASymlinkInADirectoryIsNotFollowed) {
+  CKPTFS_REQUIRE_FIXTURES();
+  TempDir tmp;
+  std::string dir = tmp / "proc-tree";
+  fs::copy(fixture("proc-tree"), dir);
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::add);
+  fs::remove(dir + "/mm-25915.img");
+  fs::create_symlink(fixture("proc-tree/mm-25915.img"), dir + "/mm-25915.img");
+  EXPECT_TRUE(Mentions(try_load(dir).error, "mm-25915.img: ", {"missing"}));
+
+  // Swapped for a link after mounting, before anything opened it: the
+  // daemon opens images with O_NOFOLLOW, so the read fails instead of
+  // serving the file the link names.
+  fs::remove(dir + "/mm-25915.img");
+  fs::copy_file(fixture("proc-tree/mm-25915.img"), dir + "/mm-25915.img");
+  // Longer than timens-0.img: followed, its first 34 bytes would be served.
+  std::string host = tmp / "host-secret";
+  write_file(host, std::string(4096, 'S'));
+  Mount m(dir);
+  fs::remove(dir + "/timens-0.img");
+  fs::create_symlink(host, dir + "/timens-0.img");
+  std::string bytes;
+  EXPECT_EQ(read_uncached(m / "raw/timens-0.img", bytes), EIO);
+  EXPECT_EQ(bytes.find('S'), std::string::npos);
+  EXPECT_TRUE(m.unmount());
+  EXPECT_NE(m.log().find("timens-0.img: cannot open"), std::string::npos) << m.log();
+}
+
 TEST(BrokenInputs, DuplicateMembersTheLastOneWins) {
   CKPTFS_REQUIRE_FIXTURES();
   TempDir tmp;
@@ -471,20 +513,6 @@ TEST(BrokenInputs, RootfsDiffLinksOutOfTheContainerAreShownNotFollowed) {
 }
 
 // ---- problems found after mounting ----
-
-// Reads a whole file past the kernel's page cache (which keeps what was read
-// before); returns 0, or the errno of the read that failed.
-int read_uncached(const std::string& path, std::string& out) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECT);
-  if (fd < 0) return errno;
-  std::vector<char> buf(1 << 20);
-  ssize_t n = 0;
-  for (off_t off = 0; (n = ::pread(fd, buf.data(), buf.size(), off)) > 0; off += n)
-    out.append(buf.data(), static_cast<size_t>(n));
-  int err = n < 0 ? errno : 0;
-  ::close(fd);
-  return err;
-}
 
 // A pages file that shrinks while mounted (it is read lazily, in place): the
 // regions whose pages are gone fail with EIO, each logged once however often
