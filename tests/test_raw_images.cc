@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bpfmap_data.pb.h"
+#include "core.pb.h"
 #include "ghost.pb.h"
 #include "images/image_catalog.h"
 #include "images/image_json.h"
@@ -293,6 +294,19 @@ TEST(RawImagesDecode, EmptyImageHasNoEntries) {
   Json j = decode("pipes-data.img", image(magic::kCommon, magic::kPipesData, {}));
   EXPECT_EQ(j["magic"], "PIPES_DATA");
   EXPECT_TRUE(j["entries"].is_array() && j["entries"].empty());
+}
+
+// Found by fuzzing: protobuf prints some ill-formed UTF-8 in a string into
+// its JSON as it is, and the JSON parser then rejected the whole image (a
+// crafted comm or mount path hid it). Each bad byte now shows as U+FFFD.
+TEST(RawImagesDecode, IllFormedUtf8InAStringShowsAsReplacementCharacters) {
+  criu::core_entry core;
+  core.set_mtype(1);
+  core.mutable_tc()->set_comm(
+      "b\xc1\xbc"  // an overlong '<', which protobuf lets through
+      "c\xc3\xa9");
+  Json j = decode("core-1.img", image(magic::kCommon, magic::kCore, {serialized(core)}));
+  EXPECT_EQ(j["entries"][0]["tc"]["comm"], "b\uFFFD\uFFFDc\u00e9");
 }
 
 // ---- payload rules the fixtures do not exercise (§2.3) ----

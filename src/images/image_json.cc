@@ -26,6 +26,39 @@ namespace {
 using Json = nlohmann::ordered_json;
 namespace pb = google::protobuf;
 
+// protobuf copies a string field's bytes into its JSON as they are, and a
+// string in a crafted or corrupt image need not be UTF-8, which the JSON
+// parser rejects: every ill-formed sequence becomes U+FFFD.
+std::string valid_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    bool ok = n > 0 && n <= s.size() - i;
+    uint32_t cp = n > 1 ? c & (0x7fu >> n) : c;
+    for (size_t k = 1; ok && k < n; ++k) {
+      auto b = static_cast<unsigned char>(s[i + k]);
+      ok = (b & 0xc0) == 0x80;
+      cp = cp << 6 | (b & 0x3f);
+    }
+    // No overlong forms, surrogates or code points past U+10FFFF.
+    if (ok && n > 1)
+      ok = cp >= (n == 2   ? 0x80u
+                  : n == 3 ? 0x800u
+                           : 0x10000u) &&
+           cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff);
+    if (ok) {
+      out.append(s.substr(i, n));
+      i += n;
+    } else {
+      out += "\xef\xbf\xbd";
+      ++i;
+    }
+  }
+  return out;
+}
+
 Json to_json(const ImageReader& r, const pb::Message& m) {
   pb::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;  // "nr_pages", as crit prints it, not "nrPages"
@@ -33,7 +66,7 @@ Json to_json(const ImageReader& r, const pb::Message& m) {
   auto status = pb::util::MessageToJsonString(m, &text, options);
   if (!status.ok())
     fail(r.name(), "entry {}: cannot show as JSON: {}", r.entry_index(), status.ToString());
-  return Json::parse(text);
+  return Json::parse(valid_utf8(text));
 }
 
 // Parses an entry as the catalog's message type (generated code, so the
@@ -66,8 +99,8 @@ class Decoder {
     Json out;
     out["magic"] = magic_name(r_.type_magic());
     out["entries"] = std::move(entries);
-    // Strings protobuf printed are valid UTF-8 (it drops invalid bytes), so
-    // the handler only guards against surprises.
+    // Strings are valid UTF-8 (valid_utf8), so the handler only guards
+    // against surprises.
     return out.dump(4, ' ', false, Json::error_handler_t::replace) + "\n";
   }
 
