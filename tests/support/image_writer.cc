@@ -1,7 +1,10 @@
 #include "support/image_writer.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -107,13 +110,19 @@ void ImageDirWriter::vma(uint32_t pid, uint64_t start, uint64_t end, uint32_t pr
 
 void ImageDirWriter::add_entry(Pagemap& pm, uint64_t vaddr, uint64_t npages, uint32_t flags,
                                std::string data) {
-  pm.entries.push_back({vaddr, npages, flags, std::move(data)});
+  pm.entries.push_back({vaddr, npages, flags, std::move(data), nullptr});
 }
 
 void ImageDirWriter::pages(uint32_t pid, uint64_t vaddr, const std::string& bytes, uint32_t flags) {
   if (bytes.size() % kPage) throw std::logic_error("pages(): not a multiple of the page size");
   bool present = flags == kNoFlags || (flags & kPePresent);
   add_entry(proc(pid).pagemap, vaddr, bytes.size() / kPage, flags, present ? bytes : "");
+}
+
+void ImageDirWriter::generated_pages(uint32_t pid, uint64_t vaddr, uint64_t npages,
+                                     std::shared_ptr<const PageSource> source) {
+  Pagemap& pm = proc(pid).pagemap;
+  pm.entries.push_back({vaddr, npages, kPePresent, "", std::move(source)});
 }
 
 void ImageDirWriter::absent(uint32_t pid, uint64_t vaddr, uint64_t npages, uint32_t flags) {
@@ -186,14 +195,60 @@ void ImageDirWriter::mount(uint32_t mnt_ns, uint32_t mnt_id, uint32_t root_dev) 
   mounts_[mnt_ns].push_back(m.SerializeAsString());
 }
 
+namespace {
+
+// Large buffered writes: a pages file can be gigabytes of small entries.
+class PagesFile {
+ public:
+  explicit PagesFile(const std::string& path) : path_(path), buf_(new char[kBuffer]) {
+    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0)
+      throw std::runtime_error(fmt::format("cannot create {}: {}", path, strerror(errno)));
+  }
+  ~PagesFile() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  // Room for n bytes (n <= kBuffer) at the end of the buffer, counted as written.
+  char* reserve(size_t n) {
+    if (used_ + n > kBuffer) flush();
+    char* p = buf_.get() + used_;
+    used_ += n;
+    return p;
+  }
+  void write(const std::string& s) {
+    for (size_t i = 0; i < s.size(); i += kBuffer) {
+      size_t n = std::min(kBuffer, s.size() - i);
+      std::memcpy(reserve(n), s.data() + i, n);
+    }
+  }
+  void flush() {
+    for (size_t off = 0; off < used_;) {
+      ssize_t n = ::write(fd_, buf_.get() + off, used_ - off);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0)
+        throw std::runtime_error(fmt::format("cannot write {}: {}", path_, strerror(errno)));
+      off += static_cast<size_t>(n);
+    }
+    used_ = 0;
+  }
+  static constexpr size_t kBuffer = 4 << 20;
+
+ private:
+  std::string path_;
+  std::unique_ptr<char[]> buf_;  // uninitialized: a small file touches little of it
+  size_t used_ = 0;
+  int fd_ = -1;
+};
+
+}  // namespace
+
 void ImageDirWriter::write_pagemap(const std::string& name, const Pagemap& pm) const {
   std::vector<std::string> msgs;
   criu::pagemap_head head;
   head.set_pages_id(pm.pages_id);
   msgs.push_back(head.SerializeAsString());
   // Streamed: a pages file can be large, no need to hold it twice.
-  std::ofstream pages(path(fmt::format("pages-{}.img", pm.pages_id)),
-                      std::ios::binary | std::ios::trunc);
+  PagesFile pages(path(fmt::format("pages-{}.img", pm.pages_id)));
   for (const PageEntry& e : pm.entries) {
     criu::pagemap_entry m;
     m.set_vaddr(e.vaddr);
@@ -205,9 +260,15 @@ void ImageDirWriter::write_pagemap(const std::string& name, const Pagemap& pm) c
     }
     if (e.flags != kNoFlags) m.set_flags(e.flags);
     msgs.push_back(m.SerializeAsString());
-    pages.write(e.data.data(), static_cast<std::streamsize>(e.data.size()));
+    pages.write(e.data);
+    constexpr uint64_t kChunk = PagesFile::kBuffer / kPage;
+    for (uint64_t done = 0; e.source && done < e.npages;) {
+      uint64_t n = std::min(kChunk, e.npages - done);
+      (*e.source)(e.vaddr + done * kPage, n, pages.reserve(n * kPage));
+      done += n;
+    }
   }
-  if (!pages) throw std::runtime_error("cannot write the pages file of " + path(name));
+  pages.flush();
   write_raw(name, image(magic::kCommon, magic::kPagemap, msgs));
 }
 

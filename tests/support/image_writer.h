@@ -5,7 +5,9 @@
 // it, and tests can then break single files with the raw helpers.
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -70,6 +72,13 @@ class ImageDirWriter {
   // One pagemap entry; bytes (a multiple of 4096) go to the pages file only
   // if flags has PE_PRESENT. Entries are written in call order.
   void pages(uint32_t pid, uint64_t vaddr, const std::string& bytes, uint32_t flags = kPePresent);
+  // Fills out with npages pages (npages * kPage bytes) starting at vaddr.
+  using PageSource = std::function<void(uint64_t vaddr, size_t npages, char* out)>;
+  // A PE_PRESENT entry of npages pages whose bytes source generates at
+  // finish(), streamed to the pages file in chunks: for images too large to
+  // hold in memory. One source can serve many entries.
+  void generated_pages(uint32_t pid, uint64_t vaddr, uint64_t npages,
+                       std::shared_ptr<const PageSource> source);
   // A pagemap entry that adds nothing to the pages file: PE_PARENT, PE_LAZY,
   // or, for corrupt images, a PE_PRESENT entry whose bytes are missing.
   void absent(uint32_t pid, uint64_t vaddr, uint64_t npages, uint32_t flags);
@@ -103,7 +112,8 @@ class ImageDirWriter {
     uint64_t vaddr;
     uint64_t npages;
     uint32_t flags;
-    std::string data;  // PE_PRESENT only
+    std::string data;                          // PE_PRESENT only
+    std::shared_ptr<const PageSource> source;  // generated_pages(): data is empty
   };
   struct Pagemap {
     uint32_t pages_id = 0;
