@@ -6,7 +6,11 @@
 namespace ckptfs {
 
 const std::string& TextContent::text() const {
-  if (!rendered_) std::call_once(once_, [this] { text_ = render_(); });
+  if (!rendered_.load(std::memory_order_acquire))
+    std::call_once(once_, [this] {
+      text_ = render_();
+      rendered_.store(true, std::memory_order_release);
+    });
   return text_;
 }
 

@@ -2,6 +2,7 @@
 // What a regular file in the tree reads as. Independent of FUSE: a Content
 // answers size, read, SEEK_DATA / SEEK_HOLE and allocated bytes.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -24,6 +25,10 @@ class Content {
   virtual uint64_t seek_hole(uint64_t off) const { return size(); }
   // What st_blocks reports, in bytes.
   virtual uint64_t allocated() const { return size(); }
+  // False while size() would first have to render the content. Listing a
+  // directory then leaves the attributes out (readdirplus), so `ls -R` or
+  // `find` over a big checkpoint does not render every text in it.
+  virtual bool size_known() const { return true; }
 };
 
 // A small text rendered on first use and kept: maps, info, status…
@@ -33,13 +38,14 @@ class TextContent : public Content {
   explicit TextContent(std::string text) : text_(std::move(text)), rendered_(true) {}
   uint64_t size() const override { return text().size(); }
   size_t read(char* buf, size_t len, uint64_t off) const override;
+  bool size_known() const override { return rendered_.load(std::memory_order_acquire); }
   const std::string& text() const;
 
  private:
   std::function<std::string()> render_;
   mutable std::once_flag once_;
   mutable std::string text_;
-  mutable bool rendered_ = false;
+  mutable std::atomic<bool> rendered_ = false;
 };
 
 }  // namespace ckptfs

@@ -12,6 +12,7 @@ const ElfCoreLayout& CoreContent::layout() const {
     allocated_ = layout_.head.size();
     for (const CoreSegment& s : layout_.segments)
       allocated_ += p_.memory.stored_bytes_in(s.vaddr, s.vaddr + s.size);
+    laid_out_.store(true, std::memory_order_release);
   });
   return layout_;
 }

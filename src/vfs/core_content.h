@@ -3,6 +3,7 @@
 // the head (headers and notes) is held in memory, built on first use; PT_LOAD
 // bytes are read from the AddressSpace, and its holes are the file's holes.
 
+#include <atomic>
 #include <mutex>
 
 #include "model/checkpoint.h"
@@ -19,6 +20,7 @@ class CoreContent : public Content {
   std::optional<uint64_t> seek_data(uint64_t off) const override;
   uint64_t seek_hole(uint64_t off) const override;
   uint64_t allocated() const override;
+  bool size_known() const override { return laid_out_.load(std::memory_order_acquire); }
 
  private:
   const ElfCoreLayout& layout() const;
@@ -29,6 +31,7 @@ class CoreContent : public Content {
   mutable std::once_flag once_;
   mutable ElfCoreLayout layout_;
   mutable uint64_t allocated_ = 0;
+  mutable std::atomic<bool> laid_out_ = false;
 };
 
 }  // namespace ckptfs

@@ -15,6 +15,7 @@ void FallibleTextContent::render() const {
     } catch (const InputError& e) {
       error_ = e.what();
     }
+    rendered_.store(true, std::memory_order_release);
   });
 }
 

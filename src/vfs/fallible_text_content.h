@@ -6,6 +6,7 @@
 // EIO and logs the message). Other errors (I/O) are not remembered: the next
 // access tries again.
 
+#include <atomic>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -24,6 +25,7 @@ class FallibleTextContent : public Content {
   explicit FallibleTextContent(std::function<std::string()> render) : render_(std::move(render)) {}
   uint64_t size() const override;
   size_t read(char* buf, size_t len, uint64_t off) const override;
+  bool size_known() const override { return rendered_.load(std::memory_order_acquire); }
 
  private:
   void render() const;
@@ -32,6 +34,7 @@ class FallibleTextContent : public Content {
   mutable std::once_flag once_;
   mutable std::string text_;
   mutable std::optional<std::string> error_;
+  mutable std::atomic<bool> rendered_ = false;
 };
 
 }  // namespace ckptfs
