@@ -44,17 +44,11 @@ const char* kUsage =
     "\n"
     "Unmount with: fusermount3 -u MOUNTPOINT\n";
 
-ckptfs::CacheSettings persisted_by_default() {
-  ckptfs::CacheSettings c;
-  c.persist = true;
-  return c;
-}
-
 struct Args {
   std::vector<std::string> inputs;
   std::string mountpoint;
   ckptfs::MountOptions mount;
-  ckptfs::CacheSettings cache = persisted_by_default();
+  ckptfs::CacheSettings cache;
 };
 
 [[noreturn]] void usage_error(const std::string& msg) {
@@ -113,6 +107,7 @@ void take_cache_options(Args& a) {
 
 Args parse(int argc, char** argv) {
   Args a;
+  a.cache.persist = true;  // the library's default is not to; the command's is
   std::vector<std::string> pos;
   bool opts_done = false;
   for (int i = 1; i < argc; ++i) {

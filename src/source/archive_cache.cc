@@ -205,16 +205,14 @@ TarListing read_compressed_cached(const std::string& path, std::shared_ptr<FileH
     id = identify(*file, st);
     if (auto hit = lookup(dir, *id, path)) return std::move(*hit);
   }
-  if (dir.empty()) dir = settings.dir.empty() ? temp_dir() : settings.dir;
-  uint64_t limit = settings.max_bytes ? settings.max_bytes : default_cache_limit(dir);
-  auto cache = std::make_shared<CacheFile>(path, dir, limit, id ? kHeaderSize : 0);
+  if (dir.empty()) dir = settings.dir;  // not persisting: "" is $TMPDIR
+  auto cache = std::make_shared<CacheFile>(path, dir, settings.max_bytes, id ? kHeaderSize : 0);
   options.cache = cache;
-  options.cache_limit = limit;
   TarListing listing = read_tar_streamed(path, FileBlob(file, 0, size, path), options);
   if (id && cache->unnamed()) {
     try {
       store(*cache, listing, *id);
-      evict(dir, limit, id->key());
+      evict(dir, cache->limit(), id->key());
     } catch (const SystemError&) {
       // A full or read-only cache directory costs the next mount time, not this one.
     } catch (const InputError&) {

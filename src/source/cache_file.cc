@@ -14,22 +14,27 @@
 
 namespace ckptfs {
 
+namespace {
+
 std::string temp_dir() {
   const char* t = std::getenv("TMPDIR");
   return (t && *t) ? t : "/tmp";
 }
 
-uint64_t default_cache_limit(const std::string& dir) {
+// Half the space free on dir's filesystem.
+uint64_t default_limit(const std::string& dir) {
   struct statvfs vfs {};
   if (::statvfs(dir.c_str(), &vfs) != 0) return uint64_t{1} << 30;
   return static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize / 2;
 }
 
+}  // namespace
+
 CacheFile::CacheFile(std::string origin, const std::string& dir, uint64_t limit, uint64_t reserve)
     : origin_(std::move(origin)),
       dir_(dir.empty() ? temp_dir() : dir),
       end_(reserve),
-      limit_(limit) {
+      limit_(limit ? limit : default_limit(dir_)) {
   int fd = ::open(dir_.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
   if (fd < 0) {
     // Filesystems without O_TMPFILE: a named file, unlinked at once.

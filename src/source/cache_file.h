@@ -13,9 +13,10 @@ namespace ckptfs {
 
 class CacheFile {
  public:
-  // origin: the archive cached, for messages. limit: most bytes the file may
-  // grow to; an archive that expands to more fails instead of filling the
-  // disk. reserve: bytes kept free at the start (the persisted cache's header).
+  // origin: the archive cached, for messages. dir: where ("" = $TMPDIR or
+  // /tmp). limit: most bytes the file may grow to (0 = half the free space in
+  // dir); an archive that expands to more fails instead of filling the disk.
+  // reserve: bytes kept free at the start (the persisted cache's header).
   CacheFile(std::string origin, const std::string& dir, uint64_t limit, uint64_t reserve = 0);
   // Reserves a page-aligned region for a member of the given size.
   uint64_t allocate(uint64_t size);
@@ -37,11 +38,5 @@ class CacheFile {
   uint64_t limit_;
   bool unnamed_ = true;
 };
-
-// "$TMPDIR" or /tmp: where private cache files go when nothing is persisted.
-std::string temp_dir();
-
-// Half the space free on dir's filesystem: the default cache limit.
-uint64_t default_cache_limit(const std::string& dir);
 
 }  // namespace ckptfs

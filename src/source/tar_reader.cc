@@ -239,11 +239,7 @@ class Scan {
           file_, file_offset_ + static_cast<uint64_t>(cb - map_->base), size, origin);
     // Compressed, or a plain member libarchive could not hand over in one
     // piece (sparse): copy it into the cache, holes stay holes.
-    if (!cache_) {
-      std::string dir = o_.cache_dir.empty() ? temp_dir() : o_.cache_dir;
-      cache_ = std::make_shared<CacheFile>(
-          origin_, dir, o_.cache_limit ? o_.cache_limit : default_cache_limit(dir));
-    }
+    if (!cache_) cache_ = std::make_shared<CacheFile>(origin_, o_.cache_dir, o_.cache_limit);
     uint64_t region = cache_->allocate(size);
     while (r == ARCHIVE_OK || r == ARCHIVE_WARN) {
       if (off < 0 || static_cast<uint64_t>(off) > size || len > size - static_cast<uint64_t>(off))

@@ -14,6 +14,7 @@ std::unique_ptr<Source> open_tar(const std::string& path, std::shared_ptr<FileHa
   src->input_size = static_cast<uint64_t>(st.st_size);
   TarReadOptions o;
   o.max_members = limits.max_members;
+  o.cache_dir = limits.cache.dir;  // a plain tar's sparse members
   o.cache_limit = limits.cache.max_bytes;
   o.kind = packing_name(packing);
   o.progress = limits.progress;
