@@ -20,29 +20,32 @@ void AddressSpace::add(uint64_t start, uint64_t length, uint32_t blob, uint64_t 
 }
 
 std::string AddressSpace::finish() {
-  std::sort(extents_.begin(), extents_.end(),
-            [](const Extent& a, const Extent& b) { return a.start < b.start; });
-  std::vector<Extent> merged;
-  merged.reserve(extents_.size());
+  // A pagemap lists its pages in address order: sort only what is not.
+  auto by_start = [](const Extent& a, const Extent& b) { return a.start < b.start; };
+  if (!std::is_sorted(extents_.begin(), extents_.end(), by_start))
+    std::sort(extents_.begin(), extents_.end(), by_start);
+  // Merge in place: out is the last kept extent.
+  size_t out = 0;
   stored_ = 0;
-  for (const Extent& e : extents_) {
-    if (!merged.empty()) {
-      Extent& last = merged.back();
+  for (size_t i = 0; i < extents_.size(); ++i) {
+    const Extent e = extents_[i];
+    stored_ += e.length;
+    if (i > 0) {
+      Extent& last = extents_[out];
       uint64_t last_end = last.start + last.length;
       if (e.start < last_end)
         return fmt::format("pages at 0x{:x}-0x{:x} overlap pages at 0x{:x}-0x{:x}", e.start,
                            e.start + e.length, last.start, last_end);
       if (e.start == last_end && e.blob == last.blob && e.offset == last.offset + last.length) {
         last.length += e.length;
-        stored_ += e.length;
         continue;
       }
+      ++out;
     }
-    merged.push_back(e);
-    stored_ += e.length;
+    extents_[out] = e;
   }
-  merged.shrink_to_fit();
-  extents_ = std::move(merged);
+  extents_.resize(extents_.empty() ? 0 : out + 1);
+  extents_.shrink_to_fit();
   return "";
 }
 

@@ -30,6 +30,7 @@ class AddressSpace {
   // merges neighbours that continue each other in the same blob.
   uint32_t add_blob(std::shared_ptr<Blob> b);
   void add(uint64_t start, uint64_t length, uint32_t blob, uint64_t offset);
+  void reserve(size_t extents) { extents_.reserve(extents); }
   // Returns a description of the first overlap, or "" when the layout is sound.
   std::string finish();
 

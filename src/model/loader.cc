@@ -9,6 +9,7 @@
 #include "ids.pb.h"
 #include "images/image_reader.h"
 #include "images/magic.h"
+#include "images/pagemap_entry.h"
 #include "inventory.pb.h"
 #include "memfd.pb.h"
 #include "mnt.pb.h"
@@ -123,28 +124,35 @@ Pagemap Loader::load_pagemap(const std::string& name, bool shared) {
   uint64_t off = 0;
   std::string_view bytes;
   uint64_t prev_end = 0;
+  PagemapEntry e;
   while (r.next(bytes)) {
-    auto e = r.parse<criu::pagemap_entry>(bytes);
+    if (!decode_pagemap_entry(bytes, e)) r.bad_message("pagemap_entry");
     // criu-image-format.md §8.2: CRIU >= 4.2 leaves field 2 at 0.
-    uint64_t count = e.has_nr_pages() ? e.nr_pages() : e.compat_nr_pages();
-    uint32_t flags = e.flags();
-    if (e.has_in_parent() && e.in_parent())
+    uint64_t count = e.has_nr_pages ? e.nr_pages : e.compat_nr_pages;
+    uint32_t flags = e.flags;
+    if (e.in_parent)
       flags |= kPeParent;
-    else if (!e.has_flags())
+    else if (!e.has_flags)
       flags = kPePresent;
     uint64_t limit = shared ? (1ull << 52) : kUserAddressEnd;
-    if (e.vaddr() % kPageSize)
+    if (e.vaddr % kPageSize)
       fail(img_name(name), "entry {}: address 0x{:x} is not page aligned", r.entry_index(),
-           e.vaddr());
-    if (count > limit / kPageSize || e.vaddr() > limit - count * kPageSize)
+           e.vaddr);
+    if (count > limit / kPageSize || e.vaddr > limit - count * kPageSize)
       fail(img_name(name), "entry {}: {} pages at 0x{:x} exceed the address space", r.entry_index(),
-           count, e.vaddr());
-    if (e.vaddr() < prev_end)
+           count, e.vaddr);
+    if (e.vaddr < prev_end)
       fail(img_name(name), "entry {}: pages at 0x{:x} overlap the previous entry", r.entry_index(),
-           e.vaddr());
-    prev_end = e.vaddr() + count * kPageSize;
+           e.vaddr);
+    prev_end = e.vaddr + count * kPageSize;
     if (flags & kPePresent) {
-      pm.runs.push_back({e.vaddr(), count * kPageSize, off});
+      // Entries that continue each other in memory and in pages-N.img are one
+      // run (a dump splits runs at VMA and pipe-buffer boundaries): keep one.
+      if (!pm.runs.empty() && pm.runs.back().vaddr + pm.runs.back().length == e.vaddr &&
+          pm.runs.back().file_offset + pm.runs.back().length == off)
+        pm.runs.back().length += count * kPageSize;
+      else
+        pm.runs.push_back({e.vaddr, count * kPageSize, off});
       off += count * kPageSize;
     } else if (flags & (kPeParent | kPeLazy)) {
       pm.unavailable_pages += count;
@@ -178,6 +186,7 @@ void Loader::build_memory(Process& p, const Pagemap& pm, const std::string& pm_n
   AddressSpace& as = p.memory;
   if (pm.pages) {
     uint32_t b = as.add_blob(pm.pages);
+    as.reserve(pm.runs.size());
     for (const PageRun& r : pm.runs) as.add(r.vaddr, r.length, b, r.file_offset);
   }
   p.pages_unavailable = pm.unavailable_pages;

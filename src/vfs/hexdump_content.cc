@@ -72,34 +72,40 @@ std::string render_hexdump_separator(const Vma* vma, uint64_t run_start, uint64_
   return line;
 }
 
-HexdumpContent::HexdumpContent(const AddressSpace& as, const std::vector<Vma>& vmas) : as_(as) {
-  std::vector<const Vma*> holders;  // the VMA holding each run's first stored byte
-  for (const Extent& e : as.extents()) {
-    // Pages are 16-byte aligned; widening keeps odd extents of a corrupt image
-    // readable (the rest of their first and last line reads as zeros).
-    uint64_t start = e.start & ~kLineMask;
-    uint64_t end = (e.start + e.length + kLineMask) & ~kLineMask;
-    if (!runs_.empty() && start <= runs_.back().end) {
-      runs_.back().end = std::max(runs_.back().end, end);
-      continue;
+const HexdumpContent::Layout& HexdumpContent::layout() const {
+  std::call_once(once_, [this] {
+    std::vector<Run>& runs = layout_.runs;
+    uint64_t& total = layout_.lines;
+    std::vector<const Vma*> holders;  // the VMA holding each run's first stored byte
+    for (const Extent& e : as_.extents()) {
+      // Pages are 16-byte aligned; widening keeps odd extents of a corrupt image
+      // readable (the rest of their first and last line reads as zeros).
+      uint64_t start = e.start & ~kLineMask;
+      uint64_t end = (e.start + e.length + kLineMask) & ~kLineMask;
+      if (!runs.empty() && start <= runs.back().end) {
+        runs.back().end = std::max(runs.back().end, end);
+        continue;
+      }
+      auto it = std::upper_bound(vmas_.begin(), vmas_.end(), e.start,
+                                 [](uint64_t a, const Vma& v) { return a < v.start; });
+      holders.push_back(it != vmas_.begin() && std::prev(it)->end > e.start ? &*std::prev(it)
+                                                                            : nullptr);
+      runs.push_back({0, start, end, ""});
     }
-    auto it = std::upper_bound(vmas.begin(), vmas.end(), e.start,
-                               [](uint64_t a, const Vma& v) { return a < v.start; });
-    holders.push_back(it != vmas.begin() && std::prev(it)->end > e.start ? &*std::prev(it)
-                                                                         : nullptr);
-    runs_.push_back({0, start, end, ""});
-  }
-  for (size_t i = 0; i < runs_.size(); ++i) {
-    Run& r = runs_[i];
-    uint64_t lines = 1 + (r.end - r.start) / kHexdumpBytesPerLine;
-    if (lines > kMaxLines - lines_) {
-      runs_.resize(i);
-      break;
+    for (size_t i = 0; i < runs.size(); ++i) {
+      Run& r = runs[i];
+      uint64_t lines = 1 + (r.end - r.start) / kHexdumpBytesPerLine;
+      if (lines > kMaxLines - total) {
+        runs.resize(i);
+        break;
+      }
+      r.first_line = total;
+      r.separator = render_hexdump_separator(holders[i], r.start, r.end);
+      total += lines;
     }
-    r.first_line = lines_;
-    r.separator = render_hexdump_separator(holders[i], r.start, r.end);
-    lines_ += lines;
-  }
+    laid_out_.store(true, std::memory_order_release);
+  });
+  return layout_;
 }
 
 size_t HexdumpContent::read(char* buf, size_t len, uint64_t off) const {
@@ -108,7 +114,8 @@ size_t HexdumpContent::read(char* buf, size_t len, uint64_t off) const {
   uint64_t line = off / kHexdumpLineWidth;
   uint64_t last = (off + n - 1) / kHexdumpLineWidth;  // inclusive
   // The run holding the first line: the last one starting at or before it.
-  auto it = std::upper_bound(runs_.begin(), runs_.end(), line,
+  const std::vector<Run>& runs = layout().runs;
+  auto it = std::upper_bound(runs.begin(), runs.end(), line,
                              [](uint64_t l, const Run& r) { return l < r.first_line; });
   --it;
   while (line <= last) {

@@ -5,7 +5,9 @@
 // and renders only the lines it covers: the text of a multi-GiB process is
 // never built, and `tail -c`, `less` and `grep -n` work on it directly.
 
+#include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -31,9 +33,11 @@ class HexdumpContent : public Content {
  public:
   // Both must outlive the content (they belong to the immutable Checkpoint).
   // vmas must be sorted by start, as the loader leaves them.
-  HexdumpContent(const AddressSpace& as, const std::vector<Vma>& vmas);
-  uint64_t size() const override { return lines_ * kHexdumpLineWidth; }
+  HexdumpContent(const AddressSpace& as, const std::vector<Vma>& vmas) : as_(as), vmas_(vmas) {}
+  uint64_t size() const override { return layout().lines * kHexdumpLineWidth; }
   size_t read(char* buf, size_t len, uint64_t off) const override;
+  // Laid out on first use: a mount must not pay for every process's hexdump.
+  bool size_known() const override { return laid_out_.load(std::memory_order_acquire); }
 
  private:
   // Stored data with no gap in it (adjacent extents merged, as next_hole
@@ -43,14 +47,21 @@ class HexdumpContent : public Content {
     uint64_t start, end;  // addresses, multiples of 16
     std::string separator;
   };
+  struct Layout {
+    std::vector<Run> runs;
+    uint64_t lines = 0;
+  };
+  const Layout& layout() const;
   // Renders the data lines [line, line + count) of run r, all inside it, and
   // copies the part of them inside [off, off + len) to buf (offset 0 = off).
   void render_data(const Run& r, uint64_t line, uint64_t count, char* buf, size_t len,
                    uint64_t off) const;
 
   const AddressSpace& as_;
-  std::vector<Run> runs_;
-  uint64_t lines_ = 0;
+  const std::vector<Vma>& vmas_;
+  mutable std::once_flag once_;
+  mutable Layout layout_;
+  mutable std::atomic<bool> laid_out_ = false;
 };
 
 }  // namespace ckptfs
