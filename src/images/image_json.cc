@@ -91,17 +91,32 @@ class Decoder {
   Decoder(const std::string& name, std::string data, const ImageType& type)
       : r_(name, std::move(data), type.magic), type_(type) {}
 
-  std::string run() {
-    Json entries = Json::array();
+  // Streams what out.dump(4) would print for {"magic": M, "entries": [...]}
+  // (an ordered_json: keys in insertion order), one entry at a time.
+  void run(const std::function<void(std::string_view)>& out) {
     std::string_view bytes;
-    if (type_.head && r_.next(bytes)) entries.push_back(head(bytes));
-    while (r_.next(bytes)) entries.push_back(entry(bytes));
-    Json out;
-    out["magic"] = magic_name(r_.type_magic());
-    out["entries"] = std::move(entries);
-    // Strings are valid UTF-8 (valid_utf8), so the handler only guards
-    // against surprises.
-    return out.dump(4, ' ', false, Json::error_handler_t::replace) + "\n";
+    size_t n = 0;
+    const std::string head_text =
+        "{\n    \"magic\": " + Json(magic_name(r_.type_magic())).dump() + ",\n    \"entries\": [";
+    auto emit = [&](const Json& entry) {
+      // Strings are valid UTF-8 (valid_utf8), so the handler only guards
+      // against surprises. JSON text has no raw newline inside a string:
+      // indenting line by line nests the entry two levels deep.
+      std::string text = entry.dump(4, ' ', false, Json::error_handler_t::replace);
+      std::string nested = n++ ? ",\n" : head_text + "\n";
+      nested.reserve(text.size() + text.size() / 8);
+      size_t line = 0;
+      while (line <= text.size()) {
+        size_t eol = std::min(text.find('\n', line), text.size());
+        nested.append(8, ' ').append(text, line, eol - line);
+        if (eol < text.size()) nested += '\n';
+        line = eol + 1;
+      }
+      out(nested);
+    };
+    if (type_.head && r_.next(bytes)) emit(head(bytes));
+    while (r_.next(bytes)) emit(entry(bytes));
+    out(n ? "\n    ]\n}\n" : head_text + "]\n}\n");
   }
 
  private:
@@ -192,9 +207,16 @@ class Decoder {
 
 }  // namespace
 
-std::string image_to_json(const std::string& name, std::string data, const ImageType& type) {
+void image_to_json(const std::string& name, std::string data, const ImageType& type,
+                   const std::function<void(std::string_view)>& out) {
   if (!type.structured()) fail(name, "a raw image: it has no entries to decode");
-  return Decoder(name, std::move(data), type).run();
+  Decoder(name, std::move(data), type).run(out);
+}
+
+std::string image_to_json(const std::string& name, std::string data, const ImageType& type) {
+  std::string text;
+  image_to_json(name, std::move(data), type, [&text](std::string_view s) { text.append(s); });
+  return text;
 }
 
 }  // namespace ckptfs

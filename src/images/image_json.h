@@ -6,7 +6,9 @@
 // an entry (§2.3) appear in that entry under "extra", base64 encoded.
 // Pure: bytes in, text out.
 
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "images/image_catalog.h"
 
@@ -16,5 +18,9 @@ namespace ckptfs {
 // type must be structured(). Throws InputError naming the file when the image
 // is truncated, has the wrong magic, or holds a message that does not parse.
 std::string image_to_json(const std::string& name, std::string data, const ImageType& type);
+// The same text, handed to out piece by piece as each entry is decoded: memory
+// holds one entry's JSON at a time, however many entries the image has.
+void image_to_json(const std::string& name, std::string data, const ImageType& type,
+                   const std::function<void(std::string_view)>& out);
 
 }  // namespace ckptfs

@@ -76,6 +76,13 @@ void CacheFile::write(const void* data, size_t len, uint64_t off) {
   }
 }
 
+void CacheFile::append(const void* data, size_t len) {
+  if (len > limit_ || end_ > limit_ - len)
+    fail(origin_, "more than the {} the cache may use in {}", human_size(limit_), dir_);
+  write(data, len, end_);
+  end_ += len;
+}
+
 void CacheFile::link_as(const std::string& name) const {
   // linkat() cannot replace a file: link under a private name, then rename.
   std::string tmp = fmt::format("{}/.{}.{}", dir_, name, ::getpid());

@@ -21,6 +21,8 @@ class CacheFile {
   // Reserves a page-aligned region for a member of the given size.
   uint64_t allocate(uint64_t size);
   void write(const void* data, size_t len, uint64_t off);
+  // Writes at the end, unaligned (a stream of text), under the same limit.
+  void append(const void* data, size_t len);
   std::shared_ptr<FileHandle> handle() const { return handle_; }
   const std::string& dir() const { return dir_; }
   uint64_t end() const { return end_; }

@@ -1,8 +1,5 @@
 #include "vfs/fallible_text_content.h"
 
-#include <algorithm>
-#include <cstring>
-
 #include "util/error.h"
 
 namespace ckptfs {
@@ -11,7 +8,10 @@ void FallibleTextContent::render() const {
   // An exception other than InputError leaves once_ unset: rendered again later.
   std::call_once(once_, [this] {
     try {
-      text_ = render_();
+      TextSpool t(origin_);  // a failed rendering leaves no partial text behind
+      render_(t);
+      t.finish();
+      text_ = std::move(t);
     } catch (const InputError& e) {
       error_ = e.what();
     }
@@ -27,10 +27,7 @@ uint64_t FallibleTextContent::size() const {
 size_t FallibleTextContent::read(char* buf, size_t len, uint64_t off) const {
   render();
   if (error_) throw InputError(*error_);
-  if (off >= text_.size()) return 0;
-  size_t n = std::min<uint64_t>(len, text_.size() - off);
-  std::memcpy(buf, text_.data() + off, n);
-  return n;
+  return text_.read(buf, len, off);
 }
 
 }  // namespace ckptfs

@@ -66,11 +66,13 @@ void add_raw_dir(Tree& t, uint64_t top, const Checkpoint& c) {
   for (const RawFile& f : files) {
     const ImageType* type = find_image_type(f.file);
     if (!type || !type->structured() || !names.insert(f.file + ".json").second) continue;
-    auto json = std::make_shared<FallibleTextContent>([f, type] {
-      if (f.blob->size() > kMaxImageSize)
-        fail(f.member, "image of {} bytes is implausibly large", f.blob->size());
-      return image_to_json(f.member, f.blob->read_all(kMaxImageSize), *type);
-    });
+    auto json =
+        std::make_shared<FallibleTextContent>(f.member + ".json", [f, type](TextSpool& out) {
+          if (f.blob->size() > kMaxImageSize)
+            fail(f.member, "image of {} bytes is implausibly large", f.blob->size());
+          image_to_json(f.member, f.blob->read_all(kMaxImageSize), *type,
+                        [&out](std::string_view s) { out.append(s); });
+        });
     t.add_file(dir, f.file + ".json", std::move(json), kSecretMode);
   }
 }
