@@ -207,6 +207,7 @@ TarListing read_compressed_cached(const std::string& path, std::shared_ptr<FileH
   }
   if (dir.empty()) dir = settings.dir;  // not persisting: "" is $TMPDIR
   auto cache = std::make_shared<CacheFile>(path, dir, settings.max_bytes, id ? kHeaderSize : 0);
+  if (id) cache->write_back_early();
   options.cache = cache;
   TarListing listing = read_tar_streamed(path, FileBlob(file, 0, size, path), options);
   if (id && cache->unnamed()) {

@@ -16,6 +16,8 @@ namespace ckptfs {
 
 namespace {
 
+constexpr uint64_t kWriteBackEvery = uint64_t{32} << 20;
+
 std::string temp_dir() {
   const char* t = std::getenv("TMPDIR");
   return (t && *t) ? t : "/tmp";
@@ -73,6 +75,12 @@ void CacheFile::write(const void* data, size_t len, uint64_t off) {
     p += n;
     off += static_cast<uint64_t>(n);
     len -= static_cast<size_t>(n);
+    unflushed_ += static_cast<uint64_t>(n);
+  }
+  if (write_back_early_ && unflushed_ >= kWriteBackEvery) {
+    // Asynchronous: the disk writes while the archive is still decompressing.
+    ::sync_file_range(handle_->fd(), 0, 0, SYNC_FILE_RANGE_WRITE);
+    unflushed_ = 0;
   }
 }
 
@@ -83,7 +91,8 @@ void CacheFile::append(const void* data, size_t len) {
   end_ += len;
 }
 
-void CacheFile::link_as(const std::string& name) const {
+void CacheFile::link_as(const std::string& name) {
+  if (::fdatasync(handle_->fd()) != 0) fail_errno(dir_, "cannot save the cache file");
   // linkat() cannot replace a file: link under a private name, then rename.
   std::string tmp = fmt::format("{}/.{}.{}", dir_, name, ::getpid());
   std::string proc = fmt::format("/proc/self/fd/{}", handle_->fd());

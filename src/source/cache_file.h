@@ -29,8 +29,13 @@ class CacheFile {
   uint64_t limit() const { return limit_; }
   // True when the file is unnamed (O_TMPFILE) and can be linked by link_as().
   bool unnamed() const { return unnamed_; }
-  // Gives the finished file a name in dir (atomically replacing any file there).
-  void link_as(const std::string& name) const;
+  // For a file that will be linked: starts writing data back to disk every
+  // few MiB as it is written, so that link_as() does not wait for all of it.
+  void write_back_early() { write_back_early_ = true; }
+  // Gives the finished file a name in dir (atomically replacing any file
+  // there), once its data is on disk: after a crash, an entry under that
+  // name never holds pages that were not written.
+  void link_as(const std::string& name);
 
  private:
   std::string origin_;
@@ -39,6 +44,8 @@ class CacheFile {
   uint64_t end_ = 0;
   uint64_t limit_;
   bool unnamed_ = true;
+  bool write_back_early_ = false;
+  uint64_t unflushed_ = 0;  // bytes written since writeback last started
 };
 
 }  // namespace ckptfs
