@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <map>
 #include <set>
 #include <sstream>
@@ -26,6 +27,8 @@ struct FixtureCase {
   std::string container;
   std::string engine;
   std::string runtime;
+  // Mounted a second time, served from the cache entry the first mount left.
+  bool from_cache = false;
 };
 
 std::ostream& operator<<(std::ostream& o, const FixtureCase& c) { return o << c.name; }
@@ -34,6 +37,33 @@ class FixtureMount : public MountedFixtureTest<FixtureCase> {
  protected:
   std::string input(const FixtureCase& p) const override { return p.input; }
   std::string label(const FixtureCase& p) const override { return p.label; }
+  void SetUp() override {
+    if (!GetParam().from_cache) return MountedFixtureTest::SetUp();
+    CKPTFS_REQUIRE_FIXTURES();
+    gt_ = load_groundtruth(GetParam().label);
+    const std::vector<std::string> in = {fixture(GetParam().input)};
+    const std::vector<std::string> args = {"-o", "cache=" + cache_.path()};
+    {
+      Mount first(in, args);
+      ASSERT_TRUE(first.unmount()) << first.log();
+    }
+    std::vector<std::filesystem::path> entries;
+    for (const auto& e : std::filesystem::directory_iterator(cache_.path()))
+      entries.push_back(e.path());
+    ASSERT_EQ(entries.size(), 1u) << "the first mount should leave one cache entry";
+    // A hit marks the same file used (mtime now; a rebuilt entry would be a
+    // new inode): back-date it to see that.
+    const timespec old[2] = {{1, 0}, {1, 0}};
+    ASSERT_EQ(::utimensat(AT_FDCWD, entries[0].c_str(), old, 0), 0);
+    struct stat before {
+    }, after{};
+    ASSERT_EQ(::stat(entries[0].c_str(), &before), 0);
+    mount_ = std::make_unique<Mount>(in, args);
+    ASSERT_EQ(::stat(entries[0].c_str(), &after), 0);
+    ASSERT_TRUE(after.st_ino == before.st_ino && after.st_mtime > 1)
+        << "the second mount did not use the cache entry";
+  }
+  TempDir cache_;
   std::string read_mem(const nlohmann::json& p, uint64_t addr, size_t len) const {
     return ckptfs::test::read_mem(*mount_, ns_pid(p), addr, len);
   }
@@ -253,7 +283,10 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, FixtureMount,
                                            FixtureCase{"PlainTar", "proc-tree.tar", "proc-tree",
                                                        "proc-tree", "none", "-"},
                                            FixtureCase{"PodmanZstd", "webapp-checkpoint.tar.zst",
-                                                       "webapp", "webapp", "Podman", "runc"}),
+                                                       "webapp", "webapp", "Podman", "runc"},
+                                           FixtureCase{"PodmanZstdFromCache",
+                                                       "webapp-checkpoint.tar.zst", "webapp",
+                                                       "webapp", "Podman", "runc", true}),
                          [](const auto& info) { return info.param.name; });
 
 }  // namespace
