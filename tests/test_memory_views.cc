@@ -127,7 +127,8 @@ TEST(HexdumpContent, AdjacentExtentsFromTwoBlobsAreOneRunWithoutSeparator) {
 TEST(HexdumpContent, EmptyAddressSpaceIsAnEmptyFile) {
   AddressSpace as;
   ASSERT_EQ(as.finish(), "");
-  HexdumpContent c(as, {});
+  const std::vector<Vma> no_vmas;
+  HexdumpContent c(as, no_vmas);
   EXPECT_EQ(c.size(), 0u);
   char buf[16];
   EXPECT_EQ(c.read(buf, sizeof buf, 0), 0u);
@@ -159,7 +160,8 @@ TEST(HexdumpContent, DataLinesAreWhatHexdumpPrints) {
   uint32_t b = as.add_blob(std::make_shared<MemoryBlob>(data, "pages-1.img"));
   as.add(0x55996b20a000, kPageSize, b, 0);
   ASSERT_EQ(as.finish(), "");
-  HexdumpContent c(as, {vma(0x55996b20a000, 0x55996b20b000, "")});
+  const std::vector<Vma> vmas = {vma(0x55996b20a000, 0x55996b20b000, "")};
+  HexdumpContent c(as, vmas);
   std::string ours = read_all(c);
 
   TempDir tmp;
@@ -186,7 +188,8 @@ TEST(HexdumpContent, RunsOfIdenticalLinesAreNotFolded) {
       as.add_blob(std::make_shared<MemoryBlob>(std::string(kPageSize, '\0'), "pages-1.img"));
   as.add(0x1000, kPageSize, b, 0);
   ASSERT_EQ(as.finish(), "");
-  HexdumpContent c(as, {});
+  const std::vector<Vma> no_vmas;
+  HexdumpContent c(as, no_vmas);
   std::string text = read_all(c);
   EXPECT_EQ(text.find('*'), std::string::npos);
   EXPECT_TRUE(line_at(text, 256).starts_with("0000000000001ff0  00 00"));
@@ -246,7 +249,8 @@ TEST(HexdumpContent, AReadRendersOnlyTheLinesItCoversEvenForManyGiB) {
   as.add(0x7f0000000000, kSize / 2, b, 0);
   as.add(0x7f8000000000, kSize / 2, b, kSize / 2);
   ASSERT_EQ(as.finish(), "");
-  HexdumpContent c(as, {});
+  const std::vector<Vma> no_vmas;
+  HexdumpContent c(as, no_vmas);
   uint64_t lines = 2 + kSize / 16;
   ASSERT_EQ(c.size(), lines * kW);
   auto t0 = std::chrono::steady_clock::now();

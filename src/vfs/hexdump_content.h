@@ -34,6 +34,8 @@ class HexdumpContent : public Content {
   // Both must outlive the content (they belong to the immutable Checkpoint).
   // vmas must be sorted by start, as the loader leaves them.
   HexdumpContent(const AddressSpace& as, const std::vector<Vma>& vmas) : as_(as), vmas_(vmas) {}
+  // Laid out later: a temporary list of VMAs would be gone by then.
+  HexdumpContent(const AddressSpace& as, std::vector<Vma>&& vmas) = delete;
   uint64_t size() const override { return layout().lines * kHexdumpLineWidth; }
   size_t read(char* buf, size_t len, uint64_t off) const override;
   // Laid out on first use: a mount must not pay for every process's hexdump.
