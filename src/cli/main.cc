@@ -107,7 +107,8 @@ void take_cache_options(Args& a) {
 
 Args parse(int argc, char** argv) {
   Args a;
-  a.cache.persist = true;  // the library's default is not to; the command's is
+  a.cache.persist = true;     // the library's default is not to; the command's is
+  a.cache.defer_save = true;  // saved by the daemon once mounted
   std::vector<std::string> pos;
   bool opts_done = false;
   for (int i = 1; i < argc; ++i) {
@@ -270,6 +271,7 @@ int main(int argc, char** argv) {
         auto loaded = ckptfs::load_checkpoints(src, ckptfs::checkpoint_base_name(in));
         timer.lap(fmt::format("{}: images decoded", in));
         for (auto& c : loaded) checkpoints.push_back(std::move(c));
+        if (src->save_cache) a.mount.background.push_back(src->save_cache);
       } catch (const std::exception& e) {
         fmt::print(stderr, "ckptfs: {}\n", naming_input(in, e.what()));
         return 1;

@@ -2,6 +2,7 @@
 // The libfuse3 low-level adapter over a Tree. Holds no state of its own beyond
 // the session: the tree is immutable, so inode numbers never change meaning.
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,9 @@ struct MountOptions {
   std::vector<std::string> fuse_opts;  // passed through "-o"
   bool foreground = false;
   bool debug = false;
+  // Run on a thread of the daemon once the mount is up (after detaching: a
+  // thread started before would not survive the fork), joined before exit.
+  std::vector<std::function<void()>> background;
 };
 
 // Mounts, detaches unless foreground (the parent exits only once the mount

@@ -116,8 +116,8 @@ std::optional<TarListing> lookup(const std::string& dir, const Identity& id,
   return listing;
 }
 
-void store(CacheFile& cache, const TarListing& listing, const Identity& id) {
-  std::string index = encode_listing(listing, *cache.handle());
+// Writes the index and header after the data, syncs, and names the file.
+void store(CacheFile& cache, const std::string& index, const Identity& id) {
   Header h{};
   std::memcpy(h.magic, kMagic, sizeof kMagic);
   h.id = id;
@@ -197,7 +197,7 @@ std::string default_cache_dir() {
 
 TarListing read_compressed_cached(const std::string& path, std::shared_ptr<FileHandle> file,
                                   const struct stat& st, TarReadOptions options,
-                                  const CacheSettings& settings) {
+                                  const CacheSettings& settings, std::function<void()>* save) {
   uint64_t size = static_cast<uint64_t>(st.st_size);
   std::string dir = settings.persist || settings.dir_given ? usable_dir(settings) : "";
   std::optional<Identity> id;
@@ -211,14 +211,21 @@ TarListing read_compressed_cached(const std::string& path, std::shared_ptr<FileH
   options.cache = cache;
   TarListing listing = read_tar_streamed(path, FileBlob(file, 0, size, path), options);
   if (id && cache->unnamed()) {
-    try {
-      store(*cache, listing, *id);
-      evict(dir, cache->limit(), id->key());
-    } catch (const SystemError&) {
-      // A full or read-only cache directory costs the next mount time, not this one.
-    } catch (const InputError&) {
-      // The index did not fit under the limit: this mount still has its data.
-    }
+    // The index now, while the listing is ours; the disk work may wait.
+    auto saving = [cache, index = encode_listing(listing, *cache->handle()), id = *id, dir] {
+      try {
+        store(*cache, index, id);
+        evict(dir, cache->limit(), id.key());
+      } catch (const SystemError&) {
+        // A full or read-only cache directory costs the next mount time, not this one.
+      } catch (const InputError&) {
+        // The index did not fit under the limit: this mount still has its data.
+      }
+    };
+    if (settings.defer_save && save)
+      *save = std::move(saving);
+    else
+      saving();
   }
   return listing;
 }

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -27,8 +28,10 @@ std::string default_cache_dir();
 // The listing of a compressed tar (file, size bytes, st its stat), from the
 // cache when it holds this archive, else by one streaming pass into a new
 // cache file. Throws InputError for a broken archive or an exceeded limit.
+// With settings.defer_save, a new entry is not saved but left in *save.
 TarListing read_compressed_cached(const std::string& path, std::shared_ptr<FileHandle> file,
                                   const struct stat& st, TarReadOptions options,
-                                  const CacheSettings& settings);
+                                  const CacheSettings& settings,
+                                  std::function<void()>* save = nullptr);
 
 }  // namespace ckptfs

@@ -37,6 +37,10 @@ struct Source {
   Packing packing = Packing::Directory;
   uint64_t input_size = 0;  // bytes of the archive file (0 for directories)
   std::map<std::string, Member> members;
+  // With CacheSettings::defer_save, the cache entry still to save (empty when
+  // there is none). Safe to run while members are read; errors are the
+  // caller's to ignore (the next mount then decompresses again).
+  std::function<void()> save_cache;
 
   const Member* find(const std::string& name) const;
 };
@@ -50,6 +54,11 @@ struct CacheSettings {
   // Set when the user named the directory: then an unusable one is an error
   // instead of a silent fallback to an unpersisted temp file.
   bool dir_given = false;
+  // Leave saving a new cache entry (writing its index, syncing it to disk,
+  // naming it) to the caller, through Source::save_cache, instead of doing it
+  // before open_source returns: a daemon mounts first and saves in the
+  // background, so the mount does not wait for a GiB to reach the disk.
+  bool defer_save = false;
 };
 
 // Limits that keep a hostile archive from exhausting memory or disk.

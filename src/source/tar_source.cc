@@ -18,10 +18,10 @@ std::unique_ptr<Source> open_tar(const std::string& path, std::shared_ptr<FileHa
   o.cache_limit = limits.cache.max_bytes;
   o.kind = packing_name(packing);
   o.progress = limits.progress;
-  TarListing listing =
-      packing == Packing::Tar
-          ? read_tar_in_place(path, std::move(file), 0, src->input_size, o)
-          : read_compressed_cached(path, std::move(file), st, std::move(o), limits.cache);
+  TarListing listing = packing == Packing::Tar
+                           ? read_tar_in_place(path, std::move(file), 0, src->input_size, o)
+                           : read_compressed_cached(path, std::move(file), st, std::move(o),
+                                                    limits.cache, &src->save_cache);
   src->members = std::move(listing.members);
   return src;
 }
