@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "source/cache_file.h"
+#include "source/decompress_thread.h"
 #include "util/error.h"
 
 namespace ckptfs {
@@ -86,37 +87,6 @@ la_ssize_t mapping_read(archive*, void* client, const void** buf) {
 
 // Streamed: any Blob, read in chunks. Exceptions must not cross libarchive's C
 // frames: a failed read becomes the archive's error message.
-struct BlobStream {
-  const Blob& blob;
-  uint64_t pos = 0;
-  std::vector<char> buf;
-  const std::function<void(uint64_t, uint64_t)>& progress;
-};
-
-la_ssize_t blob_read(archive* a, void* client, const void** out) {
-  auto* s = static_cast<BlobStream*>(client);
-  size_t n = static_cast<size_t>(std::min<uint64_t>(s->buf.size(), s->blob.size() - s->pos));
-  if (n == 0) return 0;
-  try {
-    s->blob.pread(s->buf.data(), n, s->pos);
-  } catch (const std::exception& e) {
-    archive_set_error(a, EIO, "%s", e.what());
-    return ARCHIVE_FATAL;
-  }
-  s->pos += n;
-  if (s->progress) s->progress(s->pos, s->blob.size());
-  *out = s->buf.data();
-  return static_cast<la_ssize_t>(n);
-}
-
-la_int64_t blob_skip(archive*, void* client, la_int64_t request) {
-  auto* s = static_cast<BlobStream*>(client);
-  uint64_t n =
-      std::min<uint64_t>(request > 0 ? static_cast<uint64_t>(request) : 0, s->blob.size() - s->pos);
-  s->pos += n;
-  return static_cast<la_int64_t>(n);
-}
-
 // "./", "/", ".": the archive's top directory rather than a member.
 bool names_the_top(std::string_view raw) {
   size_t i = 0;
@@ -282,12 +252,10 @@ TarListing read_tar_in_place(const std::string& origin, std::shared_ptr<FileHand
 TarListing read_tar_streamed(const std::string& origin, const Blob& archive,
                              const TarReadOptions& options) {
   if (archive.size() == 0) return {};
-  BlobStream s{archive, 0, std::vector<char>(std::min<uint64_t>(archive.size(), 1 << 20)),
-               options.progress};
+  DecompressThread stream(archive, options.progress);
   ArchivePtr a = new_tar_reader();
-  archive_read_set_read_callback(a.get(), blob_read);
-  archive_read_set_skip_callback(a.get(), blob_skip);
-  archive_read_set_callback_data(a.get(), &s);
+  archive_read_set_read_callback(a.get(), DecompressThread::read);
+  archive_read_set_callback_data(a.get(), &stream);
   if (archive_read_open1(a.get()) != ARCHIVE_OK)
     fail(origin, "not a readable {} archive: {}", options.kind, archive_problem(a.get()));
   return Scan(a.get(), origin, options, nullptr, nullptr, 0).run();
