@@ -239,6 +239,26 @@ TEST(ArchiveCacheMount, SecondMountUsesTheCacheAndNocacheKeepsNothing) {
   EXPECT_TRUE(cache_entries(tmp / "n").empty());
 }
 
+// A detached daemon works from "/" and saves its entry only once mounted: a
+// relative -o cache=DIR must still mean DIR beside where ckptfs was started.
+TEST(ArchiveCacheMount, ARelativeCacheDirIsWhereTheCommandRan) {
+  CKPTFS_REQUIRE_FIXTURES();
+  TempDir tmp;
+  fs::create_directories(tmp / "mp");
+  const std::string rel = "ckptfs-relative-cache-" + std::to_string(::getpid());
+  CommandResult r = run("cd " + shell_quote(tmp.path()) + " && " + shell_quote(ckptfs_binary()) +
+                        " -o cache=" + rel + " " +
+                        shell_quote(fixture("webapp-checkpoint.tar.zst")) + " mp 2>&1");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(run("ls " + shell_quote(tmp / "mp/procs")).out, "");
+  ASSERT_EQ(run("fusermount3 -u " + shell_quote(tmp / "mp")).status, 0);
+  // The daemon saves, syncs and names the entry before it exits.
+  for (int i = 0; i < 300 && cache_entries(tmp / rel).empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(cache_entries(tmp / rel).size(), 1u);
+  EXPECT_FALSE(fs::exists("/" + rel)) << "the entry went to /" << rel;
+}
+
 TEST(ArchiveCacheMount, BadCacheOptionsAreOneLineErrors) {
   TempDir tmp;
   fs::create_directories(tmp / "mp");

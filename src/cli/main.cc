@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -96,6 +97,8 @@ void take_cache_options(Args& a) {
       a.cache.dir = o.substr(6);
       a.cache.dir_given = true;
       if (a.cache.dir.empty()) usage_error("-o cache= needs a directory");
+      // The daemon saves entries after detaching, from "/": never relative.
+      a.cache.dir = std::filesystem::absolute(a.cache.dir).lexically_normal().string();
     } else if (o.starts_with("cache_max=")) {
       a.cache.max_bytes = parse_size(o, o.substr(10));
     } else {
@@ -247,6 +250,9 @@ void raise_fd_limit() {
 
 int main(int argc, char** argv) {
   Args a = parse(argc, argv);
+  // Temporary files (large raw/*.json) are made after detaching, from "/".
+  if (const char* t = std::getenv("TMPDIR"); t && *t && *t != '/')
+    ::setenv("TMPDIR", std::filesystem::absolute(t).c_str(), 1);
   raise_fd_limit();
   std::vector<std::unique_ptr<ckptfs::Checkpoint>> checkpoints;
   std::unique_ptr<ckptfs::Tree> tree;
