@@ -11,6 +11,7 @@
 #include <memory>
 #include <random>
 
+#include "source/archive_ptr.h"
 #include "source/blob.h"
 #include "source/decompress_thread.h"
 #include "support/paths.h"
@@ -28,10 +29,6 @@ std::string random_bytes(size_t n, uint64_t seed) {
   return s;
 }
 
-struct ArchiveFree {
-  void operator()(archive* a) const { archive_read_free(a); }
-};
-
 // Compresses data with the zstd or gzip command; returns the compressed bytes.
 std::string compress(const TempDir& tmp, const std::string& data, const std::string& tool) {
   write_file(tmp / "plain", data);
@@ -42,7 +39,7 @@ std::string compress(const TempDir& tmp, const std::string& data, const std::str
 
 // Reads everything the thread hands out; error is set when a read fails.
 std::string drain(DecompressThread& t, std::string* error = nullptr) {
-  std::unique_ptr<archive, ArchiveFree> a(archive_read_new());
+  ArchivePtr a(archive_read_new());
   std::string out;
   for (;;) {
     const void* buf = nullptr;
@@ -100,7 +97,7 @@ TEST(DecompressThread, AReaderThatStopsEarlyReleasesTheThread) {
   MemoryBlob blob(compress(tmp, data_of(32 << 20), "zstd"), "big.zst");
   for (int reads = 0; reads < 4; ++reads) {
     DecompressThread t(blob, nullptr);
-    std::unique_ptr<archive, ArchiveFree> a(archive_read_new());
+    ArchivePtr a(archive_read_new());
     for (int i = 0; i < reads; ++i) {
       const void* buf = nullptr;
       ASSERT_GT(DecompressThread::read(a.get(), &t, &buf), 0);

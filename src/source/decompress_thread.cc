@@ -1,7 +1,8 @@
 #include "source/decompress_thread.h"
 
 #include <cerrno>
-#include <memory>
+
+#include "source/archive_ptr.h"
 
 namespace ckptfs {
 
@@ -10,10 +11,6 @@ namespace {
 constexpr size_t kChunk = size_t{1} << 20;
 constexpr size_t kChunksAhead = 4;  // bounds memory at ~5 MiB
 
-struct ArchiveCloser {
-  void operator()(archive* a) const { archive_read_free(a); }
-};
-
 struct Compressed {
   const Blob& blob;
   uint64_t pos = 0;
@@ -21,6 +18,8 @@ struct Compressed {
   const std::function<void(uint64_t, uint64_t)>& progress;
 };
 
+// The compressed archive, read in chunks. Exceptions must not cross
+// libarchive's C frames: a failed read becomes the archive's error message.
 la_ssize_t read_compressed(archive* a, void* client, const void** out) {
   auto* s = static_cast<Compressed*>(client);
   size_t n = static_cast<size_t>(std::min<uint64_t>(s->buf.size(), s->blob.size() - s->pos));
@@ -35,11 +34,6 @@ la_ssize_t read_compressed(archive* a, void* client, const void** out) {
   if (s->progress) s->progress(s->pos, s->blob.size());
   *out = s->buf.data();
   return static_cast<la_ssize_t>(n);
-}
-
-std::string problem(archive* a) {
-  const char* s = archive_error_string(a);
-  return s ? s : "unreadable archive";
 }
 
 }  // namespace
@@ -67,7 +61,7 @@ void DecompressThread::finish(std::string error) {
 }
 
 void DecompressThread::run() {
-  std::unique_ptr<archive, ArchiveCloser> a(archive_read_new());
+  ArchivePtr a(archive_read_new());
   if (!a) return finish("out of memory");
   // The "raw" format: the whole decompressed stream as one entry's data.
   archive_read_support_filter_all(a.get());
@@ -78,7 +72,7 @@ void DecompressThread::run() {
   archive_entry* e = nullptr;
   if (archive_read_open1(a.get()) != ARCHIVE_OK ||
       archive_read_next_header(a.get(), &e) < ARCHIVE_WARN)
-    return finish(problem(a.get()));
+    return finish(archive_problem(a.get()));
   // Block by block (archive_read_data would drop the bytes before an error):
   // everything up to a truncation reaches the reader, then the error.
   for (;;) {
@@ -108,7 +102,7 @@ void DecompressThread::run() {
     }
     cv_.notify_all();
     if (r == ARCHIVE_EOF) return finish("");
-    if (r < ARCHIVE_WARN) return finish(problem(a.get()));
+    if (r < ARCHIVE_WARN) return finish(archive_problem(a.get()));
   }
 }
 

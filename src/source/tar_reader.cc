@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "source/archive_ptr.h"
 #include "source/cache_file.h"
 #include "source/decompress_thread.h"
 #include "util/error.h"
@@ -19,11 +20,6 @@ namespace ckptfs {
 
 namespace {
 
-struct ArchiveCloser {
-  void operator()(archive* a) const { archive_read_free(a); }
-};
-using ArchivePtr = std::unique_ptr<archive, ArchiveCloser>;
-
 ArchivePtr new_tar_reader() {
   ArchivePtr a(archive_read_new());
   if (!a) throw std::bad_alloc();
@@ -31,11 +27,6 @@ ArchivePtr new_tar_reader() {
   archive_read_support_format_gnutar(a.get());
   archive_read_support_filter_all(a.get());
   return a;
-}
-
-std::string archive_problem(archive* a) {
-  const char* s = archive_error_string(a);
-  return s ? s : "unreadable archive";
 }
 
 // In place: the whole window handed to libarchive as one client buffer.
@@ -85,8 +76,6 @@ la_ssize_t mapping_read(archive*, void* client, const void** buf) {
   return static_cast<la_ssize_t>(m->size);
 }
 
-// Streamed: any Blob, read in chunks. Exceptions must not cross libarchive's C
-// frames: a failed read becomes the archive's error message.
 // "./", "/", ".": the archive's top directory rather than a member.
 bool names_the_top(std::string_view raw) {
   size_t i = 0;
