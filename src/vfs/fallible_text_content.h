@@ -1,10 +1,11 @@
 #pragma once
 // A text rendered on first use, like TextContent, for renderings that fail on
 // bad input (decoding a corrupt image) and may be huge: the text is written
-// into a TextSpool, which moves it out of memory past a few MiB. An InputError is remembered: stat
-// and readdir of the file keep working, so one bad file cannot break listing its directory, and
-// every read throws the error again (the FUSE layer answers EIO and logs the message). Other errors
-// (I/O) are not remembered: the next access tries again.
+// into a TextSpool, which moves it out of memory past a few MiB. An InputError
+// is remembered: stat and readdir of the file keep working, so one bad file
+// cannot break listing its directory, and every read throws the error again
+// (the FUSE layer answers EIO and logs the message). Other errors (I/O) are
+// not remembered: the next access tries again.
 
 #include <atomic>
 #include <functional>

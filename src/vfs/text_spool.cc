@@ -1,12 +1,7 @@
 #include "vfs/text_spool.h"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
-
-#include "util/error.h"
 
 namespace ckptfs {
 
@@ -38,18 +33,10 @@ void TextSpool::finish() {
 size_t TextSpool::read(char* out, size_t len, uint64_t off) const {
   if (off >= size()) return 0;
   size_t n = static_cast<size_t>(std::min<uint64_t>(len, size() - off));
-  if (!file_) {
+  if (file_)
+    FileBlob(file_->handle(), 0, file_size_, origin_).pread(out, n, off);
+  else
     std::memcpy(out, buf_.data() + off, n);
-    return n;
-  }
-  size_t done = 0;
-  while (done < n) {
-    ssize_t r =
-        ::pread(file_->handle()->fd(), out + done, n - done, static_cast<off_t>(off + done));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) fail_errno(origin_, "cannot read back its temporary file");
-    done += static_cast<size_t>(r);
-  }
   return n;
 }
 
