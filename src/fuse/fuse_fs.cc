@@ -381,15 +381,17 @@ int mount_and_serve(const Tree& tree, const MountOptions& opts) {
   if (fuse_set_signal_handlers(se) == 0) {
     if (fuse_session_mount(se, opts.mountpoint.c_str()) == 0) {
       fuse_daemonize(opts.foreground || opts.debug ? 1 : 0);
-      std::thread background([&opts] {
-        for (const auto& task : opts.background) {
-          try {
-            task();
-          } catch (const std::exception& e) {
-            if (opts.debug) fmt::print(stderr, "ckptfs: {}\n", e.what());
+      std::thread background;
+      if (!opts.background.empty())
+        background = std::thread([&opts] {
+          for (const auto& task : opts.background) {
+            try {
+              task();
+            } catch (const std::exception& e) {
+              if (opts.debug) fmt::print(stderr, "ckptfs: {}\n", e.what());
+            }
           }
-        }
-      });
+        });
       fuse_loop_config* cfg = fuse_loop_cfg_create();
       fuse_loop_cfg_set_clone_fd(cfg, 0);
       fuse_loop_cfg_set_max_threads(cfg, 16);
@@ -397,7 +399,7 @@ int mount_and_serve(const Tree& tree, const MountOptions& opts) {
       rc = fuse_session_loop_mt(se, cfg) < 0 ? 1 : 0;
       fuse_loop_cfg_destroy(cfg);
       fuse_session_unmount(se);
-      background.join();
+      if (background.joinable()) background.join();
     } else {
       fmt::print(stderr, "ckptfs: {}: cannot mount there\n", opts.mountpoint);
     }
