@@ -27,6 +27,7 @@
 #include "support/mount.h"
 #include "support/paths.h"
 #include "support/tar_writer.h"
+#include "version.h"
 
 namespace ckptfs::test {
 namespace {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "fuse/fuse_fs.h"
+#include "version.h"
 #include "model/loader.h"
 #include "source/source.h"
 #include "util/error.h"
