@@ -218,9 +218,8 @@ TEST_F(ArchiveCache, PlainTarsAreNeverCopied) {
 // Through the daemon: -o cache=DIR is used by the second mount, -o nocache
 // keeps nothing, and both show the same bytes.
 TEST(ArchiveCacheMount, SecondMountUsesTheCacheAndNocacheKeepsNothing) {
-  CKPTFS_REQUIRE_FIXTURES();
   TempDir tmp;
-  std::string archive = fixture("webapp-checkpoint.tar.zst");
+  std::string archive = example();
   std::string opt = "cache=" + tmp.path() + "/c";
   std::string want;
   {
@@ -242,13 +241,11 @@ TEST(ArchiveCacheMount, SecondMountUsesTheCacheAndNocacheKeepsNothing) {
 // A detached daemon works from "/" and saves its entry only once mounted: a
 // relative -o cache=DIR must still mean DIR beside where ckptfs was started.
 TEST(ArchiveCacheMount, ARelativeCacheDirIsWhereTheCommandRan) {
-  CKPTFS_REQUIRE_FIXTURES();
   TempDir tmp;
   fs::create_directories(tmp / "mp");
   const std::string rel = "ckptfs-relative-cache-" + std::to_string(::getpid());
   CommandResult r = run("cd " + shell_quote(tmp.path()) + " && " + shell_quote(ckptfs_binary()) +
-                        " -o cache=" + rel + " " +
-                        shell_quote(fixture("webapp-checkpoint.tar.zst")) + " mp 2>&1");
+                        " -o cache=" + rel + " " + shell_quote(example()) + " mp 2>&1");
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_NE(run("ls " + shell_quote(tmp / "mp/procs")).out, "");
   ASSERT_EQ(run("fusermount3 -u " + shell_quote(tmp / "mp")).status, 0);

@@ -14,7 +14,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -39,8 +38,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A load is cheap; one that takes this long is a hang in the making.
-constexpr auto kSlowLoad = std::chrono::seconds(10);
 // Read at most this much of each file: enough to render every view and touch
 // the pages of each region, not the 128 TiB of mem or all of hexdump.
 constexpr uint64_t kReadCap = 256 << 10;
@@ -125,14 +122,13 @@ struct Outcome {
   Digest digest;
 };
 
+// A hang is bounded by ctest's timeout of the test, not measured here.
 Outcome try_load(const std::string& path) {
   Outcome o;
-  auto t0 = std::chrono::steady_clock::now();
   o.error = error_of([&] {
     Loaded l = load(path);
     o.digest = digest(*l.tree);
   });
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, kSlowLoad) << path;
   EXPECT_EQ(o.error.find('\n'), std::string::npos) << "one line: " << o.error;
   EXPECT_TRUE(o.digest.other_exceptions.empty())
       << path << ": not an InputError: " << o.digest.other_exceptions[0];
@@ -257,18 +253,14 @@ TEST(BrokenInputs, PlainTarCutAtManyPoints) {
 }
 
 TEST(BrokenInputs, ZstdArchiveCutAtManyPoints) {
-  CKPTFS_REQUIRE_FIXTURES();
-  std::string zst = fixture("webapp-checkpoint.tar.zst");
+  std::string zst = example();
   check_cuts(zst, ".tar.zst", spread(fs::file_size(zst), 30));
 }
 
 TEST(BrokenInputs, GzipArchiveCutAtManyPoints) {
-  CKPTFS_REQUIRE_FIXTURES();
   TempDir tmp;
   std::string gz = tmp / "webapp.tar.gz";
-  ASSERT_EQ(run("zstd -dc " + shell_quote(fixture("webapp-checkpoint.tar.zst")) + " | gzip -c > " +
-                shell_quote(gz))
-                .status,
+  ASSERT_EQ(run("zstd -dc " + shell_quote(example()) + " | gzip -c > " + shell_quote(gz)).status,
             0);
   check_cuts(gz, ".tar.gz", spread(fs::file_size(gz), 30));
 }
@@ -460,14 +452,12 @@ TEST(BrokenInputs, DuplicateMembersTheLastOneWins) {
 // mount shows each link as the text the archive stores and never follows it
 // itself; hard links to names outside the archive are left out.
 TEST(BrokenInputs, RootfsDiffLinksOutOfTheContainerAreShownNotFollowed) {
-  CKPTFS_REQUIRE_FIXTURES();
   TempDir tmp;
   std::string unpacked = tmp / "unpacked";
   fs::create_directory(unpacked);
-  ASSERT_EQ(run("zstd -dc " + shell_quote(fixture("webapp-checkpoint.tar.zst")) +
-                " | tar -xf - -C " + shell_quote(unpacked))
-                .status,
-            0);
+  ASSERT_EQ(
+      run("zstd -dc " + shell_quote(example()) + " | tar -xf - -C " + shell_quote(unpacked)).status,
+      0);
   ASSERT_TRUE(fs::exists(unpacked + "/rootfs-diff.tar"));
   write_file(unpacked + "/rootfs-diff.tar",
              make_tar({

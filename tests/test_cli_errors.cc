@@ -113,10 +113,10 @@ std::vector<pid_t> ckptfs_processes_for(const std::string& path) {
   return ::testing::AssertionSuccess();
 }
 
+// Cases that need only a valid checkpoint use examples/; those that
+// damage a CRIU image directory or a plain tar need the fixtures.
 class CliErrors : public ::testing::Test {
  protected:
-  void SetUp() override { CKPTFS_REQUIRE_FIXTURES(); }
-
   // A file in the scratch dir holding bytes.
   std::string make_file(const std::string& name, const std::string& bytes) {
     std::string p = tmp_ / name;
@@ -125,6 +125,7 @@ class CliErrors : public ::testing::Test {
   }
   // A writable copy of the proc-tree image directory.
   std::string copy_proc_tree(const std::string& name) {
+    if (!have_fixtures()) throw std::runtime_error(missing_fixtures_message());
     std::string dst = tmp_ / name;
     fs::copy(fixture("proc-tree"), dst);
     fs::permissions(dst, fs::perms::owner_all, fs::perm_options::add);
@@ -133,9 +134,9 @@ class CliErrors : public ::testing::Test {
                       fs::perm_options::add);
     return dst;
   }
-  // The first n bytes of a fixture, as a new file.
-  std::string cut(const std::string& fixture_name, uint64_t n, const std::string& name) {
-    std::string all = read_file(fixture(fixture_name));
+  // The first n bytes of a file, as a new file.
+  std::string cut(const std::string& path, uint64_t n, const std::string& name) {
+    std::string all = read_file(path);
     return make_file(name, all.substr(0, n));
   }
 
@@ -150,13 +151,12 @@ TEST_F(CliErrors, MissingCheckpointFile) {
 
 TEST_F(CliErrors, MissingMountpoint) {
   std::string missing = tmp_ / "no-such-dir";
-  EXPECT_TRUE(
-      Rejected(ckptfs({fixture("proc-tree"), missing}), missing, missing, {"does not exist"}));
+  EXPECT_TRUE(Rejected(ckptfs({example(), missing}), missing, missing, {"does not exist"}));
 }
 
 TEST_F(CliErrors, MountpointIsARegularFile) {
   std::string file = make_file("a-file", "x\n");
-  EXPECT_TRUE(Rejected(ckptfs({fixture("proc-tree"), file}), file, file, {"not a directory"}));
+  EXPECT_TRUE(Rejected(ckptfs({example(), file}), file, file, {"not a directory"}));
   EXPECT_EQ(read_file(file), "x\n");
 }
 
@@ -188,20 +188,18 @@ TEST_F(CliErrors, EmptyFile) {
 }
 
 TEST_F(CliErrors, TruncatedZstdArchive) {
-  uint64_t size = fs::file_size(fixture("webapp-checkpoint.tar.zst"));
+  uint64_t size = fs::file_size(example());
   for (int percent : {10, 50, 90}) {
     SCOPED_TRACE(std::to_string(percent) + "%");
-    std::string file = cut("webapp-checkpoint.tar.zst", size * percent / 100,
-                           "webapp-cut-" + std::to_string(percent) + ".tar.zst");
+    std::string file =
+        cut(example(), size * percent / 100, "webapp-cut-" + std::to_string(percent) + ".tar.zst");
     EXPECT_TRUE(Rejected(ckptfs({file, mp_.path()}), mp_.path(), file, {"truncated"}));
   }
 }
 
 TEST_F(CliErrors, TruncatedGzipArchive) {
   std::string gz = tmp_ / "webapp.tar.gz";
-  ASSERT_EQ(run("zstd -dc " + shell_quote(fixture("webapp-checkpoint.tar.zst")) + " | gzip -c > " +
-                shell_quote(gz))
-                .status,
+  ASSERT_EQ(run("zstd -dc " + shell_quote(example()) + " | gzip -c > " + shell_quote(gz)).status,
             0);
   std::string all = read_file(gz);
   for (int percent : {10, 50, 90}) {
@@ -213,24 +211,28 @@ TEST_F(CliErrors, TruncatedGzipArchive) {
 }
 
 TEST_F(CliErrors, PlainTarCutInThePagesData) {
+  CKPTFS_REQUIRE_FIXTURES();
   auto members = tar_members(read_file(fixture("proc-tree.tar")));
   ASSERT_TRUE(members.count("pages-3.img"));
   const TarMember& m = members["pages-3.img"];
   // Off any block boundary, in the middle of the member's data.
-  std::string file = cut("proc-tree.tar", m.data + m.size / 2 + 1000, "proc-tree-cut-data.tar");
+  std::string file =
+      cut(fixture("proc-tree.tar"), m.data + m.size / 2 + 1000, "proc-tree-cut-data.tar");
   EXPECT_TRUE(Rejected(ckptfs({file, mp_.path()}), mp_.path(), file, {"truncated"}));
 }
 
 TEST_F(CliErrors, PlainTarCutInAHeader) {
+  CKPTFS_REQUIRE_FIXTURES();
   auto members = tar_members(read_file(fixture("proc-tree.tar")));
   ASSERT_TRUE(members.count("pstree.img"));
   // Half a header: the archive may not pass as complete minus its tail.
   std::string file =
-      cut("proc-tree.tar", members["pstree.img"].header + 256, "proc-tree-cut-header.tar");
+      cut(fixture("proc-tree.tar"), members["pstree.img"].header + 256, "proc-tree-cut-header.tar");
   EXPECT_TRUE(Rejected(ckptfs({file, mp_.path()}), mp_.path(), file, {"truncated"}));
 }
 
 TEST_F(CliErrors, PagemapEntryLengthAllOnes) {
+  CKPTFS_REQUIRE_FIXTURES();
   std::string dir = copy_proc_tree("proc-tree-bad-length");
   std::string pm = dir + "/pagemap-25911.img";
   std::string bytes = read_file(pm);
@@ -250,6 +252,7 @@ std::string framed(const google::protobuf::MessageLite& m) {
 }
 
 TEST_F(CliErrors, PagemapClaimsMorePagesThanStored) {
+  CKPTFS_REQUIRE_FIXTURES();
   std::string dir = copy_proc_tree("proc-tree-short-pages");
   std::string pm = dir + "/pagemap-25911.img";
   std::string bytes = read_file(pm);
@@ -271,12 +274,14 @@ TEST_F(CliErrors, PagemapClaimsMorePagesThanStored) {
 }
 
 TEST_F(CliErrors, DirectoryWithoutPstree) {
+  CKPTFS_REQUIRE_FIXTURES();
   std::string dir = copy_proc_tree("proc-tree-no-pstree");
   fs::remove(dir + "/pstree.img");
   EXPECT_TRUE(Rejected(ckptfs({dir, mp_.path()}), mp_.path(), dir, {"pstree.img", "missing"}));
 }
 
 TEST_F(CliErrors, MountpointAlreadyInUse) {
+  CKPTFS_REQUIRE_FIXTURES();
   Mount first(fixture("proc-tree"));
   CommandResult r = ckptfs({fixture("proc-tree.tar"), first.path()});
   // Rejected() wants nothing at all mounted there; here the first mount must
@@ -331,7 +336,7 @@ TEST(CliUsage, UnknownOptionIsAUsageError) {
   for (const char* opt : {"--bogus", "-x"}) {
     SCOPED_TRACE(opt);
     TempDir mp;
-    CommandResult r = ckptfs({opt, fixture("proc-tree"), mp.path()});
+    CommandResult r = ckptfs({opt, example(), mp.path()});
     EXPECT_EQ(r.status, 1);
     EXPECT_EQ(r.out, "");
     EXPECT_TRUE(r.err.starts_with("ckptfs: ")) << r.err;
@@ -360,16 +365,14 @@ TEST(CliDaemon, ReturnsOnceMountedAndGoesAwayOnUnmount) {
 
   // A relative checkpoint path: the daemon chdirs to / when it detaches, and
   // must still find its files. `ls` right after the parent returns: the mount
-  // must already answer then, without any waiting by the caller.
-  auto t0 = std::chrono::steady_clock::now();
+  // must already answer then, without any waiting by the caller. timeout 30
+  // bounds a hang; how long the mount takes is not this test's business.
   CommandResult r =
       run("cd " + shell_quote(fixtures_dir()) + " && timeout 30 " + shell_quote(ckptfs_binary()) +
           " proc-tree " + shell_quote(mp.path()) + " && ls " + shell_quote(mp / "procs"));
-  auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, pids);
   EXPECT_EQ(r.err, "");
-  EXPECT_LT(seconds, 10);
   EXPECT_TRUE(is_mounted(mp.path()));
 
   // Memory is served from the detached daemon, out of files it opens lazily.

@@ -78,8 +78,7 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, ContainerData,
                          });
 
 TEST(ContainerMetadata, PodmanMetadataFilesAreValidJson) {
-  CKPTFS_REQUIRE_FIXTURES();
-  Mount m(fixture("webapp-checkpoint.tar.zst"));
+  Mount m(example());
   std::string dir = m / "containers/webapp";
   for (const char* f : {"config.json", "spec.json", "network.json"}) {
     auto r = run("jq -e . " + shell_quote(dir + "/" + f) + " >/dev/null");

@@ -47,7 +47,7 @@ class Workspace {
   const std::string& unpacked() const { return unpacked_; }
   // The archive a case mounts, built on first use.
   std::string archive(const std::string& kind) {
-    if (kind == "zstd") return fixture("webapp-checkpoint.tar.zst");
+    if (kind == "zstd") return example();
     std::string out = dir_ / (kind + ".tar");
     if (fs::exists(out)) return out;
     std::string src = unpacked_;
@@ -71,8 +71,7 @@ class Workspace {
     rootfs_ = dir_ / "rootfs-extracted";
     fs::create_directories(unpacked_);
     fs::create_directories(rootfs_);
-    sh("zstd -dc " + shell_quote(fixture("webapp-checkpoint.tar.zst")) + " | tar -xf - -C " +
-       shell_quote(unpacked_));
+    sh("zstd -dc " + shell_quote(example()) + " | tar -xf - -C " + shell_quote(unpacked_));
     sh("tar -xpf " + shell_quote(unpacked_ + "/rootfs-diff.tar") + " -C " + shell_quote(rootfs_));
   }
   TempDir dir_;
@@ -198,7 +197,6 @@ std::ostream& operator<<(std::ostream& o, const Case& c) { return o << c.name; }
 class ContainerTreesMount : public ::testing::TestWithParam<Case> {
  protected:
   void SetUp() override {
-    CKPTFS_REQUIRE_FIXTURES();
     mount_ = std::make_unique<Mount>(Workspace::get().archive(GetParam().archive));
   }
   void TearDown() override {

@@ -58,6 +58,7 @@ void put_varint(std::string& out, uint64_t v, size_t min_bytes = 1) {
 }
 
 TEST(PagemapEntry, CriusOwnEntriesInTheRealFixturesDecodeAlike) {
+  CKPTFS_REQUIRE_FIXTURES();
   size_t entries = 0;
   for (const auto& d : {fixture("proc-tree")}) {
     for (const auto& f : std::filesystem::directory_iterator(d)) {

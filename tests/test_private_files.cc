@@ -44,16 +44,16 @@ bool is_secret(const std::string& p) {
          p.starts_with("files/") || p.starts_with("raw/");
 }
 
+// Reading as another user needs root (setpriv); the suite runs as root.
 class PrivateFiles : public ::testing::Test {
  protected:
   void SetUp() override {
-    CKPTFS_REQUIRE_FIXTURES();
-    if (::getuid() != 0) GTEST_SKIP() << "needs root to read as another user";
+    ASSERT_EQ(::getuid(), 0u) << "the test suite must run as root: it reads as another user";
   }
 };
 
 TEST_F(PrivateFiles, SecretsAreOwnerOnlyAndOwnedByTheMountingUser) {
-  Mount m(fixture("webapp-checkpoint.tar.zst"));
+  Mount m(example());
   // %m mode, %U/%G owner, %y type, %P path; files/ and raw/ and vmas/ themselves too.
   auto r =
       run("cd " + shell_quote(m.path()) + " && find . -mindepth 1 -printf '%m %U %G %y %P\\n'");
@@ -100,9 +100,9 @@ TEST_F(PrivateFiles, SecretsAreOwnerOnlyAndOwnedByTheMountingUser) {
 }
 
 TEST_F(PrivateFiles, OtherUsersSeeNothingByDefault) {
-  Mount m(fixture("proc-tree"));
-  ASSERT_EQ(read_file(m / "procs/25911/comm"), "ckpt_workload\n");
-  for (const char* p : {"", "/procs/25911/comm", "/procs/25911/maps", "/procs/25911/mem"}) {
+  Mount m(example());
+  ASSERT_EQ(read_file(m / "procs/1/comm"), "ckpt_workload\n");
+  for (const char* p : {"", "/procs/1/comm", "/procs/1/maps", "/procs/1/mem"}) {
     auto r = run_as_nobody("cat " + shell_quote(m.path() + p) + " >/dev/null");
     EXPECT_NE(r.status, 0) << p;
     EXPECT_NE(r.err.find("Permission denied"), std::string::npos) << p << ": " << r.err;
@@ -128,7 +128,7 @@ bool has_super_option(const std::string& path, const std::string& opt) {
 }
 
 TEST_F(PrivateFiles, AllowOtherSharesOnlyThePublicFiles) {
-  Mount m({fixture("webapp-checkpoint.tar.zst")}, {"-o", "allow_other"});
+  Mount m({example()}, {"-o", "allow_other"});
   EXPECT_TRUE(has_super_option(m.path(), "default_permissions"));
   EXPECT_TRUE(has_super_option(m.path(), "allow_other"));
 

@@ -462,8 +462,7 @@ TEST(RawImagesTree, ListsEveryFileAndDecodesOnlyImages) {
 }
 
 TEST(RawImagesTree, ContainerArchiveAddsStatsFromTheMetadataDir) {
-  CKPTFS_REQUIRE_FIXTURES();
-  RawTree raw(fixture("webapp-checkpoint.tar.zst"));
+  RawTree raw(example());
   EXPECT_EQ(Json::parse(raw.read("stats-dump.json"))["magic"], "STATS");
   EXPECT_NE(raw.file("descriptors.json"), nullptr);
   EXPECT_EQ(raw.file("descriptors.json.json"), nullptr);
@@ -493,8 +492,7 @@ TEST(RawImagesTree, CorruptImageFailsOnlyItsJsonAndKeepsFailing) {
 // ---- through a real mount ----
 
 TEST(RawImagesMount, ContainerArchiveJsonParsesAndBytesMatch) {
-  CKPTFS_REQUIRE_FIXTURES();
-  Mount m(fixture("webapp-checkpoint.tar.zst"));
+  Mount m(example());
   auto jq = run("cd " + shell_quote(m / "raw") +
                 " && n=0; for f in *.json; do n=$((n+1)); jq -e . \"$f\" >/dev/null || echo BAD "
                 "$f; done; echo $n");
@@ -504,8 +502,8 @@ TEST(RawImagesMount, ContainerArchiveJsonParsesAndBytesMatch) {
   EXPECT_GE(std::stoi(jq.out.substr(jq.out.rfind(' ') + 1)), 30) << jq.out;
 
   TempDir x;
-  auto tar = run("tar --zstd -xf " + shell_quote(fixture("webapp-checkpoint.tar.zst")) + " -C " +
-                 shell_quote(x.path()) + " checkpoint/pages-2.img checkpoint/pipes-data.img");
+  auto tar = run("tar --zstd -xf " + shell_quote(example()) + " -C " + shell_quote(x.path()) +
+                 " checkpoint/pages-2.img checkpoint/pipes-data.img");
   ASSERT_EQ(tar.status, 0) << tar.err;
   for (const char* f : {"pages-2.img", "pipes-data.img"}) {
     auto cmp = run("cmp " + shell_quote(m / ("raw/" + std::string(f))) + " " +

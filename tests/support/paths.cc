@@ -1,5 +1,6 @@
 #include "support/paths.h"
 
+#include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -9,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 
@@ -19,7 +21,24 @@ bool have_fixtures() {
   struct stat st {};
   return ::stat((fixtures_dir() + "/proc-tree.groundtruth.json").c_str(), &st) == 0;
 }
-std::string fixture(const std::string& name) { return fixtures_dir() + "/" + name; }
+std::string missing_fixtures_message() {
+  return "missing fixtures: " + fixtures_dir() +
+         "/proc-tree.groundtruth.json does not exist (configure with "
+         "-DCKPTFS_FIXTURES_DIR=DIR)";
+}
+std::string fixture(const std::string& name) {
+  std::string path = fixtures_dir() + "/" + name;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    throw std::runtime_error("missing fixture: " + path + " (CKPTFS_FIXTURES_DIR)");
+  return path;
+}
+std::string example(const std::string& name) {
+  std::string path = source_dir() + "/examples/" + name;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) throw std::runtime_error("missing example: " + path);
+  return path;
+}
 std::string ckptfs_binary() { return CKPTFS_BINARY; }
 std::string source_dir() { return CKPTFS_SOURCE_DIR; }
 
@@ -54,6 +73,14 @@ CommandResult run(const std::string& cmd) {
   r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
   r.out = read_file(tmp.path() + "/out");
   r.err = read_file(tmp.path() + "/err");
+  // dash: "sh: 1: jq: not found" (status 127, or 0 when it was not the last
+  // command of a pipeline); timeout(1): "timeout: failed to run command 'gdb'".
+  static const std::regex missing(
+      R"((?:^|\n)(?:sh: \d+: (\S+): not found|timeout: failed to run command '([^']+)'))");
+  std::smatch m;
+  if (std::regex_search(r.err, m, missing))
+    ADD_FAILURE() << "missing test tool: " << (m[1].matched ? m[1] : m[2]).str()
+                  << " (scripts/setup installs it)";
   return r;
 }
 

@@ -5,9 +5,19 @@
 
 namespace ckptfs::test {
 
-std::string fixtures_dir();                    // ../shared/fixtures
-bool have_fixtures();                          // false in a user's clone without ../shared
-std::string fixture(const std::string& name);  // fixtures_dir() + "/" + name
+// The shared fixtures (CMake cache variable CKPTFS_FIXTURES_DIR): real CRIU
+// checkpoints and their ground truth. A user's clone may not have them; the
+// tests that need them then fail, saying so, and never skip.
+std::string fixtures_dir();
+bool have_fixtures();
+// fixtures_dir() + "/" + name; throws "missing fixture: PATH" if it is absent.
+std::string fixture(const std::string& name);
+// The one line a test that needs the fixtures fails with when they are absent.
+std::string missing_fixtures_message();
+// examples/NAME of the checkout: the real Podman checkpoint every clone has
+// (byte-identical to the fixtures' webapp-checkpoint.tar.zst). Tests that
+// need only an archive, not its ground truth, mount this one.
+std::string example(const std::string& name = "webapp-checkpoint.tar.zst");
 std::string ckptfs_binary();
 std::string source_dir();
 
@@ -25,8 +35,9 @@ class TempDir {
   std::string path_;
 };
 
-// Runs a shell command; returns its exit status and captures stdout (and
-// stderr into err when given).
+// Runs a shell command; returns its exit status and captures stdout and
+// stderr. A command the shell cannot find (a test tool that is not
+// installed) fails the calling test with one line naming it.
 struct CommandResult {
   int status = -1;
   std::string out;
@@ -41,10 +52,10 @@ std::string sha256_hex(const std::string& data);
 
 }  // namespace ckptfs::test
 
-// Skips the test when ../shared/fixtures is not beside the checkout.
-#define CKPTFS_REQUIRE_FIXTURES()                  \
-  do {                                             \
-    if (!::ckptfs::test::have_fixtures()) {        \
-      GTEST_SKIP() << "no ../shared/fixtures";     \
-    }                                              \
+// Fails the test (never skips it) when the shared fixtures are absent.
+#define CKPTFS_REQUIRE_FIXTURES()                                 \
+  do {                                                            \
+    if (!::ckptfs::test::have_fixtures()) {                       \
+      GTEST_FAIL() << ::ckptfs::test::missing_fixtures_message(); \
+    }                                                             \
   } while (0)
