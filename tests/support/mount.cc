@@ -75,7 +75,8 @@ bool Mount::unmount() {
   }
   if (pid_ > 0) {
     int status = 0;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    // A bound on a hang, generous for a sanitized daemon under -j.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (::waitpid(pid_, &status, WNOHANG) == 0) {
       if (std::chrono::steady_clock::now() > deadline) {
         ::kill(pid_, SIGKILL);
@@ -94,6 +95,8 @@ bool Mount::unmount() {
   }
   return ok;
 }
+
+std::string Mount::log_so_far() const { return read_file(logdir_.path() + "/log"); }
 
 Mount::~Mount() {
   if (mounted_ || pid_ > 0) {

@@ -25,7 +25,10 @@ class Mount {
   std::string operator/(const std::string& rel) const { return dir_.path() + "/" + rel; }
   // Unmounts now; true if fusermount3 succeeded and the daemon exited 0.
   bool unmount();
+  // The daemon's stderr, once unmounted.
   const std::string& log() const { return log_; }
+  // What the daemon has written to stderr so far (-d: every request).
+  std::string log_so_far() const;
 
  private:
   TempDir dir_;
