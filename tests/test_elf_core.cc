@@ -17,11 +17,11 @@
 
 #include "model/loader.h"
 #include "source/source.h"
+#include "support/crit.h"
 #include "support/groundtruth.h"
 #include "support/mount.h"
 #include "support/paths.h"
 #include "vfs/core_content.h"
-#include "vfs/views/elf_notes.h"
 
 namespace ckptfs::test {
 namespace {
@@ -162,6 +162,10 @@ class ElfCoreFixture : public ::testing::Test {
     c_ = load_fixture("proc-tree");
     gt_ = load_groundtruth("proc-tree");
   }
+  // crit's decoding of an image of the fixture.
+  nlohmann::json crit(const std::string& image) const {
+    return crit_decode(fixture("proc-tree/" + image))["entries"];
+  }
   const nlohmann::json& gt_process(uint32_t pid) const {
     for (const auto& p : gt_["processes"])
       if (ns_pid(p) == pid) return p;
@@ -215,23 +219,33 @@ TEST_F(ElfCoreFixture, ReadelfSeesCoreLoadsAndNotes) {
     EXPECT_EQ(count(n.out, "NT_AUXV"), 1u) << n.out;
     EXPECT_EQ(count(n.out, "NT_FILE"), 1u) << n.out;
     // Debian's readelf 2.40 prints "Cannot decode 64-bit note" for NT_FILE
-    // (kernel cores too): llvm-readelf decodes it, when it is installed.
+    // (kernel cores too): llvm-readelf (package llvm, scripts/setup) decodes it.
     auto f = run("llvm-readelf -n " + shell_quote(path));
-    if (f.status == 0) {
-      EXPECT_NE(f.out.find("Page size: 4096"), std::string::npos) << f.out;
-      EXPECT_NE(f.out.find("/tmp/ckptfs-work/mapped.bin"), std::string::npos) << f.out;
-      EXPECT_NE(f.out.find("/usr/lib/x86_64-linux-gnu/libc.so.6"), std::string::npos) << f.out;
-      EXPECT_NE(f.out.find("/dev/zero (deleted)"), std::string::npos) << f.out;
-      EXPECT_EQ(f.out.find("[heap]"), std::string::npos) << f.out;
-    }
+    ASSERT_EQ(f.status, 0) << f.err;
+    EXPECT_NE(f.out.find("Page size: 4096"), std::string::npos) << f.out;
+    EXPECT_NE(f.out.find("/tmp/ckptfs-work/mapped.bin"), std::string::npos) << f.out;
+    EXPECT_NE(f.out.find("/usr/lib/x86_64-linux-gnu/libc.so.6"), std::string::npos) << f.out;
+    EXPECT_NE(f.out.find("/dev/zero (deleted)"), std::string::npos) << f.out;
+    EXPECT_EQ(f.out.find("[heap]"), std::string::npos) << f.out;
   }
   EXPECT_EQ(c_->procs.at(gt_["processes"][0]["ns_pid"].back().get<uint32_t>()).threads.size(), 3u);
 }
 
+// The notes against independent truth: the ground truth for names, ids and
+// command lines, crit's decoding of the images for registers, signal masks,
+// auxv and process groups.
 TEST_F(ElfCoreFixture, NotesCarryTheCheckpointsState) {
+  std::map<uint32_t, nlohmann::json> pstree;
+  for (const auto& e : crit("pstree.img")) pstree[e["pid"].get<uint32_t>()] = e;
   for (const auto& [pid, p] : c_->procs) {
     SCOPED_TRACE("pid " + std::to_string(pid));
     const nlohmann::json& gt = gt_process(pid);
+    ASSERT_TRUE(pstree.count(pid));
+    const nlohmann::json& tree = pstree[pid];
+    std::vector<uint32_t> tids;
+    for (const auto& t : tree["threads"]) tids.push_back(t.get<uint32_t>());
+    std::vector<nlohmann::json> cores;  // crit's core-<tid>.img, in pstree order
+    for (uint32_t tid : tids) cores.push_back(crit("core-" + std::to_string(tid) + ".img")[0]);
     CoreContent core(p);
     std::string head(std::min<uint64_t>(core.size(), 1 << 20), '\0');
     core.read(head.data(), head.size(), 0);
@@ -243,7 +257,7 @@ TEST_F(ElfCoreFixture, NotesCarryTheCheckpointsState) {
     // threads.
     std::vector<uint32_t> expected = {NT_PRSTATUS, NT_PRPSINFO, NT_AUXV,
                                       NT_FILE,     NT_FPREGSET, NT_X86_XSTATE};
-    for (size_t i = 1; i < p.threads.size(); ++i)
+    for (size_t i = 1; i < tids.size(); ++i)
       expected.insert(expected.end(), {NT_PRSTATUS, NT_FPREGSET, NT_X86_XSTATE});
     EXPECT_EQ(order, expected);
 
@@ -253,18 +267,26 @@ TEST_F(ElfCoreFixture, NotesCarryTheCheckpointsState) {
       switch (n.type) {
         case NT_PRSTATUS: {
           ASSERT_EQ(n.desc.size(), 336u);
-          const Thread& t = p.threads.at(thread++);
-          const auto& r = t.core->thread_info().gpregs();
-          EXPECT_EQ(get<uint32_t>(n.desc, 32), t.tid);
-          EXPECT_EQ(get<uint64_t>(n.desc, 24), t.core->thread_core().blk_sigset()) << "pr_sighold";
-          EXPECT_EQ(get<uint32_t>(n.desc, 36), p.ppid);
-          EXPECT_EQ(get<uint32_t>(n.desc, 40), p.pgid);
-          EXPECT_EQ(get<uint32_t>(n.desc, 44), p.sid);
-          EXPECT_EQ(get<uint64_t>(n.desc, 112 + 0 * 8), r.r15());
-          EXPECT_EQ(get<uint64_t>(n.desc, 112 + 16 * 8), r.ip());
-          EXPECT_EQ(get<uint64_t>(n.desc, 112 + 19 * 8), r.sp());
-          EXPECT_EQ(get<uint64_t>(n.desc, 112 + 21 * 8), r.fs_base());
-          EXPECT_EQ(get<uint64_t>(n.desc, 112 + 26 * 8), r.gs());
+          ASSERT_LT(thread, tids.size());
+          const nlohmann::json& c = cores.at(thread);
+          const nlohmann::json& r = c["thread_info"]["gpregs"];
+          EXPECT_EQ(get<uint32_t>(n.desc, 32), tids[thread]);
+          ++thread;
+          // CRIU keeps the main thread's mask in tc, the others' in thread_core.
+          const nlohmann::json& mask = c["thread_core"].contains("blk_sigset")
+                                           ? c["thread_core"]["blk_sigset"]
+                                           : c["tc"]["blk_sigset"];
+          EXPECT_EQ(get<uint64_t>(n.desc, 24), crit_u64(mask)) << "pr_sighold";
+          EXPECT_EQ(get<uint32_t>(n.desc, 36), tree["ppid"].get<uint32_t>());
+          EXPECT_EQ(get<uint32_t>(n.desc, 40), tree["pgid"].get<uint32_t>());
+          EXPECT_EQ(get<uint32_t>(n.desc, 44), tree["sid"].get<uint32_t>());
+          // user_regs_struct order (sys/user.h).
+          const char* order[] = {"r15",     "r14",     "r13", "r12", "bp",    "bx", "r11",
+                                 "r10",     "r9",      "r8",  "ax",  "cx",    "dx", "si",
+                                 "di",      "orig_ax", "ip",  "cs",  "flags", "sp", "ss",
+                                 "fs_base", "gs_base", "ds",  "es",  "fs",    "gs"};
+          for (size_t i = 0; i < std::size(order); ++i)
+            EXPECT_EQ(get<uint64_t>(n.desc, 112 + i * 8), crit_u64(r[order[i]])) << order[i];
           EXPECT_EQ(get<int32_t>(n.desc, 328), 1);
           break;
         }
@@ -275,15 +297,16 @@ TEST_F(ElfCoreFixture, NotesCarryTheCheckpointsState) {
           EXPECT_EQ(n.desc[1], 'R');
           EXPECT_EQ(get<uint32_t>(n.desc, 16), std::stoul(gt["uid"].get<std::string>()));
           EXPECT_EQ(get<uint32_t>(n.desc, 20), std::stoul(gt["gid"].get<std::string>()));
-          EXPECT_EQ(get<uint32_t>(n.desc, 24), pid);
-          EXPECT_EQ(get<uint32_t>(n.desc, 28), p.ppid);
+          EXPECT_EQ(get<uint32_t>(n.desc, 24), ns_pid(gt));
+          EXPECT_EQ(get<uint32_t>(n.desc, 28), gt["ns_ppid"].get<uint32_t>());
           break;
         }
         case NT_AUXV: {
-          const auto& w = p.mm->mm_saved_auxv();
+          const nlohmann::json w = crit("mm-" + std::to_string(pid) + ".img")[0]["mm_saved_auxv"];
           ASSERT_EQ(n.desc.size() % 16, 0u);
-          ASSERT_EQ(n.desc.size() / 8, static_cast<size_t>(w.size()) + 2);
-          for (int i = 0; i < w.size(); ++i) EXPECT_EQ(get<uint64_t>(n.desc, i * 8), w[i]);
+          ASSERT_EQ(n.desc.size() / 8, w.size() + 2);
+          for (size_t i = 0; i < w.size(); ++i)
+            EXPECT_EQ(get<uint64_t>(n.desc, i * 8), crit_u64(w[i]));
           EXPECT_EQ(get<uint64_t>(n.desc, n.desc.size() - 16), uint64_t{AT_NULL});
           break;
         }
@@ -307,25 +330,24 @@ TEST_F(ElfCoreFixture, NotesCarryTheCheckpointsState) {
           EXPECT_EQ(names, n.desc.size());
           break;
         }
-        case NT_FPREGSET: {
-          ASSERT_EQ(n.desc.size(), 512u);
-          const auto& f = p.threads.at(thread - 1).core->thread_info().fpregs();
-          EXPECT_EQ(get<uint16_t>(n.desc, 0), f.cwd());
-          EXPECT_EQ(get<uint32_t>(n.desc, 24), f.mxcsr());
-          EXPECT_EQ(get<uint32_t>(n.desc, 160 + 7 * 4), f.xmm_space(7));
-          break;
-        }
+        case NT_FPREGSET:
         case NT_X86_XSTATE: {
-          ASSERT_EQ(n.desc.size(), 832u);
-          const auto& f = p.threads.at(thread - 1).core->thread_info().fpregs();
-          EXPECT_EQ(get<uint64_t>(n.desc, 464), 7u) << "XCR0: x87 | SSE | AVX";
-          EXPECT_EQ(get<uint64_t>(n.desc, 512), f.xsave().xstate_bv() & 7);
-          EXPECT_EQ(n.desc.substr(0, 464), fpregset_desc(p.threads.at(thread - 1)).substr(0, 464));
+          // Both start with the FXSAVE area: control word, MXCSR, XMM registers.
+          ASSERT_EQ(n.desc.size(), n.type == NT_FPREGSET ? 512u : 832u);
+          const nlohmann::json& f = cores.at(thread - 1)["thread_info"]["fpregs"];
+          EXPECT_EQ(get<uint16_t>(n.desc, 0), crit_u64(f["cwd"]));
+          EXPECT_EQ(get<uint32_t>(n.desc, 24), crit_u64(f["mxcsr"]));
+          for (size_t i = 0; i < f["xmm_space"].size(); ++i)
+            EXPECT_EQ(get<uint32_t>(n.desc, 160 + i * 4), crit_u64(f["xmm_space"][i])) << i;
+          if (n.type == NT_X86_XSTATE) {
+            EXPECT_EQ(get<uint64_t>(n.desc, 464), 7u) << "XCR0: x87 | SSE | AVX";
+            EXPECT_EQ(get<uint64_t>(n.desc, 512), crit_u64(f["xsave"]["xstate_bv"]) & 7);
+          }
           break;
         }
       }
     }
-    EXPECT_EQ(thread, p.threads.size());
+    EXPECT_EQ(thread, tids.size());
   }
 }
 
@@ -501,17 +523,35 @@ std::ostream& operator<<(std::ostream& o, const MountCase& c) { return o << c.na
 
 class ElfCoreGdb : public ::testing::TestWithParam<MountCase> {};
 
+// gdb opens the core through the mount; its threads, memory and registers
+// are checked against the ground truth and crit's decoding of core-<tid>.img
+// (never against ckptfs's own parse of the images).
 TEST_P(ElfCoreGdb, GdbLoadsTheCoreWithoutTheExecutable) {
   CKPTFS_REQUIRE_FIXTURES();
   const MountCase& mc = GetParam();
   auto gt = load_groundtruth(mc.label);
   const auto& main = gt["processes"][0];
   uint32_t pid = ns_pid(main);
-  auto model = load_fixture(mc.input);
-  const Process& p = model->procs.at(pid);
   std::map<std::string, uint64_t> markers;
   for (const auto& m : main["markers"]) markers[m["marker"]] = hex(m["addr"]);
   ASSERT_TRUE(markers.count("CKPTFS_HEAP_MARKER") && markers.count("CKPTFS_MAIN_STACK_MARKER"));
+
+  // gdb's register name -> crit's.
+  const std::map<std::string, std::string> regs = {
+      {"rip", "ip"},  {"rsp", "sp"},  {"rbp", "bp"},       {"rax", "ax"},         {"rbx", "bx"},
+      {"rcx", "cx"},  {"rdx", "dx"},  {"rsi", "si"},       {"rdi", "di"},         {"r8", "r8"},
+      {"r9", "r9"},   {"r10", "r10"}, {"r11", "r11"},      {"r12", "r12"},        {"r13", "r13"},
+      {"r14", "r14"}, {"r15", "r15"}, {"eflags", "flags"}, {"fs_base", "fs_base"}};
+  TempDir tmp;
+  std::string images = image_dir_of(fixture(mc.input), tmp);
+  std::map<uint32_t, std::map<std::string, uint64_t>> want;  // by tid
+  for (const auto& t : main["threads"]) {
+    uint32_t tid = t["ns_tid"].back().get<uint32_t>();
+    auto gp = crit_decode(images + "/core-" + std::to_string(tid) +
+                          ".img")["entries"][0]["thread_info"]["gpregs"];
+    for (const auto& [ours, theirs] : regs) want[tid][ours] = crit_u64(gp[theirs]);
+  }
+  ASSERT_EQ(want.size(), 3u);
 
   Mount mnt(fixture(mc.input));
   std::string core = mnt / ("procs/" + std::to_string(pid) + "/core");
@@ -520,11 +560,13 @@ TEST_P(ElfCoreGdb, GdbLoadsTheCoreWithoutTheExecutable) {
     s << "0x" << std::hex << a;
     return s.str();
   };
+  std::string names;
+  for (const auto& [ours, theirs] : regs) names += " " + ours;
   auto r = run("timeout 120 gdb -batch -nx -iex 'set debuginfod enabled off' -ex " +
                shell_quote("core-file " + core) + " -ex 'info threads' -ex " +
                shell_quote("x/s " + hexaddr(markers["CKPTFS_HEAP_MARKER"])) + " -ex " +
-               shell_quote("x/s " + hexaddr(markers["CKPTFS_MAIN_STACK_MARKER"])) +
-               " -ex 'thread apply all info registers rip'");
+               shell_quote("x/s " + hexaddr(markers["CKPTFS_MAIN_STACK_MARKER"])) + " -ex " +
+               shell_quote("thread apply all info registers" + names));
   ASSERT_EQ(r.status, 0) << r.out << r.err;
   SCOPED_TRACE(r.out + r.err);
 
@@ -534,21 +576,25 @@ TEST_P(ElfCoreGdb, GdbLoadsTheCoreWithoutTheExecutable) {
   std::istringstream in(r.out);
   for (std::string line; std::getline(in, line);)
     if (std::regex_search(line, m, lwp)) listed.insert(std::stoul(m[1]));
-  for (const auto& t : main["threads"]) expected.insert(t["ns_tid"].back().get<uint32_t>());
-  EXPECT_EQ(expected.size(), 3u);
+  for (const auto& [tid, w] : want) expected.insert(tid);
   EXPECT_EQ(listed, expected);
 
   EXPECT_NE(r.out.find(":\t\"CKPTFS_HEAP_MARKER\""), std::string::npos);
   EXPECT_NE(r.out.find(":\t\"CKPTFS_MAIN_STACK_MARKER\""), std::string::npos);
 
-  std::map<uint32_t, uint64_t> rips;
-  std::regex rip(R"(\(LWP (\d+)\):\s*\nrip\s+(0x[0-9a-f]+))");
-  for (auto it = std::sregex_iterator(r.out.begin(), r.out.end(), rip);
-       it != std::sregex_iterator(); ++it)
-    rips[std::stoul((*it)[1])] = std::stoull((*it)[2], nullptr, 16);
-  ASSERT_EQ(rips.size(), p.threads.size());
-  for (const Thread& t : p.threads)
-    EXPECT_EQ(rips[t.tid], t.core->thread_info().gpregs().ip()) << t.tid;
+  // "Thread 2 (LWP 25913):" then "rip            0x7f…  0x7f… <…>" per register.
+  std::map<uint32_t, std::map<std::string, uint64_t>> got;
+  std::regex thread_head(R"(^Thread \d+ \(LWP (\d+)\))");
+  std::regex reg_line(R"(^(\w+)\s+(0x[0-9a-f]+))");
+  uint32_t current = 0;
+  std::istringstream regs_out(r.out);
+  for (std::string line; std::getline(regs_out, line);) {
+    if (std::regex_search(line, m, thread_head))
+      current = static_cast<uint32_t>(std::stoul(m[1]));
+    else if (current && std::regex_search(line, m, reg_line) && regs.count(m[1]))
+      got[current][m[1]] = std::stoull(m[2], nullptr, 16);
+  }
+  EXPECT_EQ(got, want);
   EXPECT_TRUE(mnt.unmount()) << mnt.log();
 }
 

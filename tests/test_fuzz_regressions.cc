@@ -34,6 +34,9 @@ TEST_P(FuzzRegression, ReplaysCorpus) {
     for (const auto& e : fs::directory_iterator(corpus_dir(GetParam())))
       if (e.is_regular_file() && e.path().filename() != "README.md") inputs.push_back(e.path());
   std::sort(inputs.begin(), inputs.end());
+  // A target without inputs would pass having replayed nothing.
+  ASSERT_FALSE(inputs.empty()) << corpus_dir(GetParam()) << " holds no input for target "
+                               << GetParam();
   for (const fs::path& p : inputs) {
     SCOPED_TRACE(p.string());
     std::ifstream in(p, std::ios::binary);
