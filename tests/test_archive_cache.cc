@@ -215,8 +215,8 @@ TEST_F(ArchiveCache, PlainTarsAreNeverCopied) {
   EXPECT_FALSE(fs::exists(cache_dir()));
 }
 
-// Through the daemon: -o cache=DIR is used by the second mount, -o nocache
-// keeps nothing, and both show the same bytes.
+// Through the daemon: -o cache=DIR is used by the second mount (the same
+// entry, marked used), -o nocache keeps nothing, and all show the same bytes.
 TEST(ArchiveCacheMount, SecondMountUsesTheCacheAndNocacheKeepsNothing) {
   TempDir tmp;
   std::string archive = example();
@@ -225,15 +225,29 @@ TEST(ArchiveCacheMount, SecondMountUsesTheCacheAndNocacheKeepsNothing) {
   {
     Mount m({archive}, {"-o", opt});
     want = run("cd " + shell_quote(m.path()) + " && cat procs/*/maps | sha256sum").out;
+    EXPECT_TRUE(m.unmount()) << m.log();
   }
-  ASSERT_EQ(cache_entries(tmp / "c").size(), 1u);
+  auto entries = cache_entries(tmp / "c");
+  ASSERT_EQ(entries.size(), 1u);
+  std::string entry = tmp / ("c/" + entries[0]);
+  const timespec old[2] = {{1, 0}, {1, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, entry.c_str(), old, 0), 0);
+  struct stat before {};
+  ASSERT_EQ(::stat(entry.c_str(), &before), 0);
   {
     Mount m({archive}, {"-d", "-o", opt});
     EXPECT_EQ(run("cd " + shell_quote(m.path()) + " && cat procs/*/maps | sha256sum").out, want);
+    EXPECT_TRUE(m.unmount()) << m.log();
   }
+  struct stat after {};
+  ASSERT_EQ(::stat(entry.c_str(), &after), 0);
+  EXPECT_EQ(after.st_ino, before.st_ino) << "the second mount rebuilt the entry";
+  EXPECT_GT(after.st_mtime, 1) << "the second mount did not use the entry";
+  EXPECT_EQ(cache_entries(tmp / "c"), entries);
   {
     Mount m({archive}, {"-o", "nocache,cache=" + tmp.path() + "/n"});
     EXPECT_EQ(run("cd " + shell_quote(m.path()) + " && cat procs/*/maps | sha256sum").out, want);
+    EXPECT_TRUE(m.unmount()) << m.log();
   }
   EXPECT_TRUE(cache_entries(tmp / "n").empty());
 }

@@ -213,14 +213,18 @@ TEST_P(FixtureMount, HexdumpAndGrepWorkThroughTheMount) {
 }
 
 TEST_P(FixtureMount, SharedMemoryShowsInEveryProcessThatMapsIt) {
+  size_t mappings = 0;
   for (const auto& p : gt_["processes"])
     for (const auto& v : p["vmas"]) {
       if (v["kind"] != "anon_shared") continue;
+      ++mappings;
       std::string data = read_mem(p, hex(v["start"]), hex(v["end"]) - hex(v["start"]));
       EXPECT_NE(data.find("CKPTFS_SHMEM_MARKER"), std::string::npos);
       EXPECT_NE(data.find("CKPTFS_SHMEM_CHILD_MARKER"), std::string::npos);
       EXPECT_NE(data.find("CKPTFS_SHMEM_GRANDCHILD_MARKER"), std::string::npos);
     }
+  // The workload's region is mapped by all three processes (fixtures README).
+  EXPECT_EQ(mappings, gt_["processes"].size());
 }
 
 TEST_P(FixtureMount, TreeHasOneDirectoryPerProcessAndComm) {

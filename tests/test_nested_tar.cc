@@ -8,7 +8,6 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -275,18 +274,15 @@ TEST(ContainerTreesGraft, NamesThatCannotBeShownAreLeftOut) {
 
 TEST(ContainerTreesGraft, ManyFilesInOneDirectoryStayFast) {
   // Grafting must not scan siblings per member (50k subdirectories of one
-  // directory would take hours if it did).
+  // directory would take hours if it did): ctest's timeout of the test is
+  // the bound, no speed is asserted.
   std::vector<Entry> many;
   for (int i = 0; i < 100'000; ++i)
     many.push_back({.name = "d" + std::to_string(i % 50'000) + "/f" + std::to_string(i)});
   MemoryBlob blob(make_tar(many), "many.tar");
   TarListing l = read_nested_tar(blob);
   Tree t;
-  auto start = std::chrono::steady_clock::now();
   graft_tar(t, t.mkdir(Tree::kRootIno, "d"), l);
-  auto took = std::chrono::steady_clock::now() - start;
-  // Seconds even on a loaded machine; hours if it were quadratic.
-  EXPECT_LT(took, std::chrono::seconds(30));
   EXPECT_EQ(t.size(), 2u + 50'000u + 100'000u);
 }
 

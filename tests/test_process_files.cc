@@ -5,10 +5,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <map>
 #include <set>
 #include <sstream>
+#include <utility>
 
+#include "support/crit.h"
 #include "support/fixture_test.h"
 #include "support/groundtruth.h"
 #include "support/mount.h"
@@ -76,7 +79,19 @@ TEST_P(ProcessFiles, FdLinksPosAndFlagsMatchTheLiveProcess) {
   }
 }
 
+// regs: the kernel's names (user_regs_struct's, as gdb shows them) and crit's.
+constexpr std::pair<const char*, const char*> kRegs[] = {
+    {"rax", "ax"},          {"rbx", "bx"},          {"rcx", "cx"},          {"rdx", "dx"},
+    {"rsi", "si"},          {"rdi", "di"},          {"rbp", "bp"},          {"rsp", "sp"},
+    {"r8", "r8"},           {"r9", "r9"},           {"r10", "r10"},         {"r11", "r11"},
+    {"r12", "r12"},         {"r13", "r13"},         {"r14", "r14"},         {"r15", "r15"},
+    {"rip", "ip"},          {"eflags", "flags"},    {"cs", "cs"},           {"ss", "ss"},
+    {"ds", "ds"},           {"es", "es"},           {"fs", "fs"},           {"gs", "gs"},
+    {"fs_base", "fs_base"}, {"gs_base", "gs_base"}, {"orig_rax", "orig_ax"}};
+
 TEST_P(ProcessFiles, CwdExeAndThreads) {
+  TempDir tmp;
+  std::string images = image_dir_of(fixture(GetParam().first), tmp);
   for (const auto& p : gt_["processes"]) {
     EXPECT_EQ(link(proc(p, "cwd")), p["cwd"].get<std::string>());
     EXPECT_EQ(link(proc(p, "exe")), p["cmdline"][0].get<std::string>());
@@ -88,11 +103,17 @@ TEST_P(ProcessFiles, CwdExeAndThreads) {
       auto st = status(proc(p, "task/" + tid + "/status"));
       EXPECT_EQ(st["Pid"], tid);
       EXPECT_EQ(st["Name"], t["comm"].get<std::string>());
-      std::string regs = read_file(proc(p, "task/" + tid + "/regs"));
-      EXPECT_NE(regs.find("rip      0x"), std::string::npos) << regs;
-      EXPECT_NE(regs.find("fs_base  0x"), std::string::npos);
-      EXPECT_NE(regs.find("orig_rax 0x"), std::string::npos);
-      EXPECT_EQ(std::count(regs.begin(), regs.end(), '\n'), 27);
+      // Every register as crit decodes core-<tid>.img, one "name 0x%016x" line each.
+      auto gp =
+          crit_decode(images + "/core-" + tid + ".img")["entries"][0]["thread_info"]["gpregs"];
+      std::string want;
+      for (const auto& [name, theirs] : kRegs) {
+        char line[64];
+        std::snprintf(line, sizeof line, "%-8s 0x%016llx\n", name,
+                      static_cast<unsigned long long>(crit_u64(gp[theirs])));
+        want += line;
+      }
+      EXPECT_EQ(read_file(proc(p, "task/" + tid + "/regs")), want);
     }
     auto r = run("ls " + shell_quote(proc(p, "task")));
     std::set<std::string> listed;
