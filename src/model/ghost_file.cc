@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "images/image_reader.h"
@@ -14,6 +15,10 @@
 namespace ckptfs {
 
 namespace {
+
+// st_size is an off_t, and Linux holds no larger file: a header or chunk
+// claiming more is corrupt, and would show as a negative size.
+constexpr uint64_t kMaxFileSize = std::numeric_limits<int64_t>::max();
 
 uint32_t u32_at(const Blob& b, uint64_t off, const std::string& name) {
   if (off > b.size() || b.size() - off < 4) fail(name, "truncated at offset {}", off);
@@ -57,18 +62,26 @@ GhostFile read_ghost_file(const std::string& name, std::shared_ptr<const Blob> i
     g.content = std::make_shared<SliceBlob>(image, pos, b.size() - pos, name + " (content)");
     return g;
   }
+  // The file's size is the header's; an image without one (it is optional)
+  // ends where its last chunk does.
+  if (g.header.has_size() && g.header.size() > kMaxFileSize)
+    fail(name, "file size {} is larger than any file can be", g.header.size());
+  const uint64_t limit = g.header.has_size() ? g.header.size() : kMaxFileSize;
   std::vector<SparseBlob::Piece> pieces;
+  uint64_t size = g.header.has_size() ? g.header.size() : 0;
   while (pos < b.size()) {
     uint32_t clen = u32_at(b, pos, name);
     auto chunk = message_at<criu::ghost_chunk_entry>(b, pos + 4, clen, name);
     pos += 4 + clen;
     if (chunk.len() > b.size() - pos)
       fail(name, "chunk of {} bytes runs past the end of the file", chunk.len());
+    if (chunk.off() > limit || chunk.len() > limit - chunk.off())
+      fail(name, "chunk of {} bytes at offset {} lies past the end of the {}-byte file",
+           chunk.len(), chunk.off(), limit);
     pieces.push_back({chunk.off(), chunk.len(), image, pos});
+    size = std::max(size, chunk.off() + chunk.len());
     pos += chunk.len();
   }
-  uint64_t size = g.header.has_size() ? g.header.size() : 0;
-  for (const auto& p : pieces) size = std::max(size, p.offset + p.length);
   g.content = std::make_shared<SparseBlob>(size, std::move(pieces), name + " (content)");
   return g;
 }
