@@ -9,12 +9,14 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <map>
 #include <random>
 #include <thread>
 
 #include "source/archive_cache.h"
+#include "source/cache_file.h"
 #include "source/source.h"
 #include "support/image_writer.h"
 #include "support/input_error.h"
@@ -200,6 +202,63 @@ TEST_F(ArchiveCache, ConcurrentFirstOpensShareTheDirectory) {
   auto entries = cache_entries(cache_dir());
   ASSERT_EQ(entries.size(), 1u);  // no leftovers from the racing renames
   EXPECT_TRUE(entries[0].ends_with(".ckptfs-cache"));
+}
+
+// A crash between link_as()'s link and rename leaves a full-size file under
+// a temporary name: the next save removes it once it is clearly abandoned,
+// and leaves a fresh one (a save in progress) alone.
+TEST_F(ArchiveCache, TemporaryNamesACrashLeftAreRemoved) {
+  open_source(archive_, persisting());
+  std::string entry = cache_entries(cache_dir())[0];
+  std::string old_temp = cache_dir() + "/." + entry + ".tmp-0123456789abcdef";
+  std::string new_temp = cache_dir() + "/." + entry + ".tmp-fedcba9876543210";
+  std::string not_ours = cache_dir() + "/.something-else.tmp-0123456789abcdef";
+  for (const auto& t : {old_temp, new_temp, not_ours}) write_file(t, std::string(100000, 'c'));
+  const timespec two_hours_ago[2] = {{::time(nullptr) - 7200, 0}, {::time(nullptr) - 7200, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, old_temp.c_str(), two_hours_ago, 0), 0);
+  ASSERT_EQ(::utimensat(AT_FDCWD, not_ours.c_str(), two_hours_ago, 0), 0);
+
+  // A changed archive is a miss: a new entry is saved, and the directory tidied.
+  files_["a.bin"] = random_bytes(300000, 3);
+  write_file(tmp_ / "tree/a.bin", files_["a.bin"]);
+  pack(tmp_ / "tree", archive_, Compression::kZstd);
+  expect_content(*open_source(archive_, persisting()));
+  EXPECT_FALSE(fs::exists(old_temp));
+  EXPECT_TRUE(fs::exists(new_temp));
+  EXPECT_TRUE(fs::exists(not_ours)) << "only the cache's own names are removed";
+}
+
+// Threads of one process saving the same entry at once (two mounts of one
+// archive in one process): each link goes through its own temporary name.
+TEST(CacheFile, ThreadsLinkingOneNameAtOnceAllSucceedAndLeaveNoTemporaryName) {
+  TempDir dir;
+  const std::string name = "0123456789abcdef.ckptfs-cache";
+  std::vector<std::thread> threads;
+  std::vector<std::string> errors(8);
+  for (int i = 0; i < 8; ++i)
+    threads.emplace_back([&, i] {
+      try {
+        for (int k = 0; k < 20; ++k) {
+          CacheFile f("archive.tar.zst", dir.path(), 1 << 20);
+          std::string data = "thread " + std::to_string(i) + " save " + std::to_string(k);
+          f.write(data.data(), data.size(), f.allocate(data.size()));
+          f.link_as(name);
+        }
+      } catch (const std::exception& e) {
+        errors[i] = e.what();
+      }
+    });
+  for (auto& t : threads) t.join();
+  for (const auto& e : errors) EXPECT_EQ(e, "");
+  EXPECT_EQ(cache_entries(dir.path()), std::vector<std::string>{name});
+  EXPECT_TRUE(read_file(dir / name).starts_with("thread "));
+}
+
+TEST(CacheFile, TemporaryLinkNames) {
+  EXPECT_TRUE(is_link_temp(".x.ckptfs-cache.tmp-0123456789abcdef"));
+  EXPECT_FALSE(is_link_temp("x.ckptfs-cache.tmp-0123456789abcdef")) << "not hidden";
+  EXPECT_FALSE(is_link_temp(".x.ckptfs-cache.tmp-0123"));
+  EXPECT_FALSE(is_link_temp(".x.ckptfs-cache.12345")) << "the old per-pid name";
 }
 
 TEST_F(ArchiveCache, AnUnusableNamedDirectoryIsAnError) {

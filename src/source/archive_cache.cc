@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <optional>
 #include <vector>
 
@@ -28,6 +29,9 @@ constexpr uint64_t kFormat = 1;
 constexpr const char* kSuffix = ".ckptfs-cache";
 // An index is metadata: even a million members stay far below this.
 constexpr uint64_t kMaxIndex = uint64_t{1} << 30;
+// A temporary link name (is_link_temp) lives for the microseconds between
+// linkat() and rename(); one this old was left by a crash.
+constexpr int64_t kStaleLinkSeconds = 3600;
 
 // What identifies the archive: where it is, its size and mtime, and a sample
 // of its bytes (so a file rewritten in place within one mtime tick, or a
@@ -131,7 +135,8 @@ void store(CacheFile& cache, const std::string& index, const Identity& id) {
 }
 
 // Oldest-used entries go first until the directory fits in max_bytes; the
-// entry just written stays even if it alone is larger.
+// entry just written stays even if it alone is larger. Temporary link names
+// a crash left behind (full-size copies nobody will use) go in any case.
 void evict(const std::string& dir, uint64_t max_bytes, const std::string& keep) {
   struct Entry {
     std::string name;
@@ -142,13 +147,19 @@ void evict(const std::string& dir, uint64_t max_bytes, const std::string& keep) 
   uint64_t total = 0;
   DIR* d = ::opendir(dir.c_str());
   if (!d) return;
+  const int64_t stale = static_cast<int64_t>(::time(nullptr)) - kStaleLinkSeconds;
   while (dirent* e = ::readdir(d)) {
     std::string name = e->d_name;
-    if (!name.ends_with(kSuffix) || name == keep) continue;
+    bool temp = is_link_temp(name) && name.find(kSuffix) != std::string::npos;
+    if ((!temp && !name.ends_with(kSuffix)) || name == keep) continue;
     struct stat st {};
     if (::fstatat(::dirfd(d), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 ||
         !S_ISREG(st.st_mode) || st.st_uid != ::geteuid())
       continue;
+    if (temp) {
+      if (st.st_mtim.tv_sec < stale) ::unlinkat(::dirfd(d), name.c_str(), 0);
+      continue;
+    }
     uint64_t bytes = static_cast<uint64_t>(st.st_blocks) * 512;
     entries.push_back({name, st.st_mtim.tv_sec, bytes});
     total += bytes;

@@ -2,12 +2,14 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/random.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 
 #include "util/error.h"
 #include "util/human_size.h"
@@ -17,6 +19,17 @@ namespace ckptfs {
 namespace {
 
 constexpr uint64_t kWriteBackEvery = uint64_t{32} << 20;
+constexpr std::string_view kLinkTemp = ".tmp-";
+
+uint64_t random_u64() {
+  uint64_t v = 0;
+  if (::getrandom(&v, sizeof v, 0) != sizeof v) {
+    // No entropy source: the clock and an address still differ per call.
+    v = static_cast<uint64_t>(::clock()) ^ reinterpret_cast<uintptr_t>(&v) ^
+        (static_cast<uint64_t>(::getpid()) << 32);
+  }
+  return v;
+}
 
 std::string temp_dir() {
   const char* t = std::getenv("TMPDIR");
@@ -31,6 +44,12 @@ uint64_t default_limit(const std::string& dir) {
 }
 
 }  // namespace
+
+bool is_link_temp(std::string_view name) {
+  size_t at = name.rfind(kLinkTemp);
+  return name.starts_with('.') && at != std::string_view::npos &&
+         name.size() - at - kLinkTemp.size() == 16;
+}
 
 CacheFile::CacheFile(std::string origin, const std::string& dir, uint64_t limit, uint64_t reserve)
     : origin_(std::move(origin)),
@@ -93,12 +112,15 @@ void CacheFile::append(const void* data, size_t len) {
 
 void CacheFile::link_as(const std::string& name) {
   if (::fdatasync(handle_->fd()) != 0) fail_errno(dir_, "cannot save the cache file");
-  // linkat() cannot replace a file: link under a private name, then rename.
-  std::string tmp = fmt::format("{}/.{}.{}", dir_, name, ::getpid());
+  // linkat() cannot replace a file: link under a name no other thread or
+  // process uses, then rename over NAME.
   std::string proc = fmt::format("/proc/self/fd/{}", handle_->fd());
-  ::unlink(tmp.c_str());
-  if (::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, tmp.c_str(), AT_SYMLINK_FOLLOW) != 0)
-    fail_errno(tmp, "cannot save the cache file");
+  std::string tmp;
+  for (int attempt = 0;; ++attempt) {
+    tmp = fmt::format("{}/.{}{}{:016x}", dir_, name, kLinkTemp, random_u64());
+    if (::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, tmp.c_str(), AT_SYMLINK_FOLLOW) == 0) break;
+    if (errno != EEXIST || attempt == 100) fail_errno(tmp, "cannot save the cache file");
+  }
   if (::rename(tmp.c_str(), (dir_ + "/" + name).c_str()) != 0) {
     int err = errno;
     ::unlink(tmp.c_str());

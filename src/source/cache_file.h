@@ -6,10 +6,16 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "source/blob.h"
 
 namespace ckptfs {
+
+// link_as() links the file under a fresh temporary name, ".NAME.tmp-" and
+// 16 random hex digits, then renames it to NAME. A crash in between leaves
+// the temporary name behind; whoever tidies the directory removes old ones.
+bool is_link_temp(std::string_view file_name);
 
 class CacheFile {
  public:
@@ -34,7 +40,8 @@ class CacheFile {
   void write_back_early() { write_back_early_ = true; }
   // Gives the finished file a name in dir (atomically replacing any file
   // there), once its data is on disk: after a crash, an entry under that
-  // name never holds pages that were not written.
+  // name never holds pages that were not written. Safe to call from several
+  // threads and processes at once for the same name.
   void link_as(const std::string& name);
 
  private:
