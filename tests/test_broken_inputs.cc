@@ -504,6 +504,39 @@ TEST(BrokenInputs, RootfsDiffLinksOutOfTheContainerAreShownNotFollowed) {
 
 // ---- problems found after mounting ----
 
+// An image of a mounted directory renamed over before the daemon first opened
+// it (the daemon opens images lazily): that file fails with EIO, saying why
+// in the log once, instead of serving the newcomer; the rest reads on.
+TEST(BrokenInputs, AnImageRenamedOverAfterMountingIsNotServed) {
+  TempDir tmp;
+  std::string dir = tmp / "webapp";
+  fs::create_directory(dir);
+  ASSERT_EQ(
+      run("zstd -dc " + shell_quote(example()) + " | tar -xf - -C " + shell_quote(dir)).status, 0);
+  std::string image = dir + "/checkpoint/pages-2.img";
+  std::string original = read_file(image);
+  ASSERT_GT(original.size(), 4096u);
+  Mount m(dir);
+  std::string impostor = tmp / "impostor";
+  write_file(impostor, std::string(original.size(), 'I'));
+  ASSERT_EQ(::rename(impostor.c_str(), image.c_str()), 0);
+  std::string bytes;
+  EXPECT_EQ(read_uncached(m / "raw/pages-2.img", bytes), EIO);
+  EXPECT_EQ(bytes.find('I'), std::string::npos);
+  EXPECT_EQ(read_uncached(m / "raw/pages-2.img", bytes), EIO) << "and stays failed";
+  EXPECT_EQ(read_file(m / "procs/1/comm"), "ckpt_workload\n");
+  EXPECT_EQ(read_file(m / "raw/pipes-data.img"), read_file(dir + "/checkpoint/pipes-data.img"));
+  EXPECT_TRUE(m.unmount()) << m.log();
+  size_t lines = 0;
+  std::istringstream log(m.log());
+  for (std::string l; std::getline(log, l);)
+    if (l.find("pages-2.img") != std::string::npos) {
+      ++lines;
+      EXPECT_NE(l.find("replaced since the checkpoint was opened"), std::string::npos) << l;
+    }
+  EXPECT_EQ(lines, 1u) << m.log();
+}
+
 // A pages file that shrinks while mounted (it is read lazily, in place): the
 // regions whose pages are gone fail with EIO, each logged once however often
 // it is read; every other file, and every other process, reads as before.

@@ -97,6 +97,26 @@ TEST_F(SourceTest, Directory) {
   expect_loads(std::move(src));
 }
 
+// Files of a directory are opened on first read: one renamed over by then
+// is not the file that was opened and is not served; one rewritten in place
+// (the same inode) still is, and so are the others.
+TEST_F(SourceTest, ADirectoryFileRenamedOverBeforeItsFirstReadIsRefused) {
+  std::unique_ptr<Source> src = open_source(root());
+  std::string path = root() + "/checkpoint/odd-size.bin";
+  std::string other = root() + "/impostor";
+  write_file(other, random_bytes(10000, 3));  // same size, other bytes
+  ASSERT_EQ(::rename(other.c_str(), path.c_str()), 0);
+  const Blob& blob = *src->find("checkpoint/odd-size.bin")->blob;
+  for (int i = 0; i < 2; ++i)
+    EXPECT_TRUE(Mentions(error_of([&] { blob.read_all(1 << 20); }), path + ": ",
+                         {"replaced since the checkpoint was opened"}));
+
+  std::string config = root() + "/config.dump";
+  write_file(config, R"({"name": "changed"})");  // in place: same inode
+  EXPECT_EQ(src->find("config.dump")->blob->read_all(1 << 20).substr(0, 10), R"({"name": ")");
+  EXPECT_EQ(src->find("checkpoint/empty.img")->blob->size(), 0u);
+}
+
 TEST_F(SourceTest, PlainTarIsServedInPlace) {
   std::string tar = tmp_ / "dump.tar";
   pack(root(), tar, Compression::kNone);

@@ -1,6 +1,7 @@
 #include "source/blob.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -26,9 +27,23 @@ int FileHandle::fd() const {
   std::call_once(once_, [this] {
     if (fd_ >= 0) return;
     fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd_ < 0) open_errno_ = errno;
+    if (fd_ < 0) {
+      open_errno_ = errno;
+      return;
+    }
+    struct stat st {};
+    if (!check_identity_ || ::fstat(fd_, &st) != 0) return;
+    if (static_cast<uint64_t>(st.st_dev) != dev_ || static_cast<uint64_t>(st.st_ino) != ino_) {
+      replaced_ = fmt::format(
+          "{}: replaced since the checkpoint was opened (now inode {} on device {:#x}, was "
+          "inode {} on device {:#x}): not served",
+          path_, st.st_ino, st.st_dev, ino_, dev_);
+      ::close(fd_);
+      fd_ = -1;
+    }
   });
   if (fd_ < 0) {
+    if (!replaced_.empty()) throw InputError(replaced_);
     errno = open_errno_;
     fail_errno(path_, "cannot open");
   }

@@ -31,6 +31,11 @@ class FileHandle {
  public:
   explicit FileHandle(std::string path) : path_(std::move(path)) {}
   FileHandle(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  // A file seen at (dev, ino) when the checkpoint was opened: if another file
+  // has been renamed over the path by the time it is first opened, every use
+  // fails with an InputError saying so, instead of serving the newcomer.
+  FileHandle(std::string path, uint64_t dev, uint64_t ino)
+      : path_(std::move(path)), check_identity_(true), dev_(dev), ino_(ino) {}
   ~FileHandle();
   FileHandle(const FileHandle&) = delete;
   FileHandle& operator=(const FileHandle&) = delete;
@@ -39,9 +44,12 @@ class FileHandle {
 
  private:
   std::string path_;
+  bool check_identity_ = false;
+  uint64_t dev_ = 0, ino_ = 0;
   mutable std::once_flag once_;
   mutable int fd_ = -1;
   mutable int open_errno_ = 0;
+  mutable std::string replaced_;  // the error, when another file took the path
 };
 
 class FileBlob : public Blob {

@@ -37,8 +37,11 @@ void walk(const std::string& root, const std::string& rel, int depth, Source& sr
     m.mtime = st.st_mtim.tv_sec;
     if (S_ISREG(st.st_mode)) {
       m.type = MemberType::File;
-      m.blob = std::make_shared<FileBlob>(std::make_shared<FileHandle>(child), 0,
-                                          static_cast<uint64_t>(st.st_size), child);
+      // Opened on first read: it must then still be the file seen here.
+      auto file = std::make_shared<FileHandle>(child, static_cast<uint64_t>(st.st_dev),
+                                               static_cast<uint64_t>(st.st_ino));
+      m.blob =
+          std::make_shared<FileBlob>(std::move(file), 0, static_cast<uint64_t>(st.st_size), child);
     } else if (S_ISDIR(st.st_mode)) {
       m.type = MemberType::Dir;
       subdirs.push_back(child_rel);
