@@ -11,12 +11,15 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <random>
 #include <thread>
 
+#include "cache_index.pb.h"
 #include "source/archive_cache.h"
 #include "source/cache_file.h"
+#include "source/listing_codec.h"
 #include "source/source.h"
 #include "support/image_writer.h"
 #include "support/input_error.h"
@@ -118,29 +121,161 @@ TEST_F(ArchiveCache, AChangedArchiveIsDecompressedAgain) {
   expect_content(*src);
 }
 
-TEST_F(ArchiveCache, ABrokenEntryIsReplaced) {
-  open_source(archive_, persisting());
-  std::string entry = cache_dir() + "/" + cache_entries(cache_dir())[0];
-  std::string good = read_file(entry);
-  // The header records where the index is: u64 offset and length at 64 and 72.
-  uint64_t index_off = 0, index_len = 0;
-  std::memcpy(&index_off, good.data() + 64, 8);
-  std::memcpy(&index_len, good.data() + 72, 8);
-  ASSERT_GT(index_len, 0u);
-  ASSERT_LE(index_off + index_len, good.size());
-  uint64_t mid = index_off + index_len / 2;
-  // Cut in the index, a flipped index byte, a zeroed header, nothing but the header.
-  std::vector<std::string> broken = {good.substr(0, mid), good, good, good.substr(0, 4096)};
-  broken[1][mid] ^= 0x40;
-  std::fill(broken[2].begin(), broken[2].begin() + 64, '\0');
-  for (const auto& b : broken) {
-    write_file(entry, b);
-    ::chmod(entry.c_str(), 0600);
-    auto src = open_source(archive_, persisting());
-    EXPECT_EQ(served_from(*src, "a.bin"), cache_dir() + "/(ckptfs cache)");
-    expect_content(*src);
-    EXPECT_TRUE(read_file(entry) == good);  // rewritten whole by the fresh pass
+// A cache entry as archive_cache.cc lays it out (proto/cache_index.proto):
+// "CKPTFSC2", u32 length, header message, u64 FNV-1a of it, zeros to 4096.
+struct Entry {
+  std::string bytes;
+  cache::header header;
+
+  explicit Entry(const std::string& path) : bytes(read_file(path)) {
+    if (!bytes.starts_with("CKPTFSC2")) throw std::runtime_error(path + ": no cache magic");
+    uint32_t len = 0;
+    std::memcpy(&len, bytes.data() + 8, 4);
+    if (!header.ParseFromString(bytes.substr(12, len)))
+      throw std::runtime_error(path + ": bad header");
   }
+  cache::index index() const {
+    cache::index i;
+    if (!i.ParseFromString(bytes.substr(header.index_off(), header.index_len())))
+      throw std::runtime_error("bad index");
+    return i;
+  }
+  // The bytes with header h, its checksum right.
+  std::string with_header(const cache::header& h) const {
+    std::string msg = h.SerializePartialAsString();
+    uint32_t len = static_cast<uint32_t>(msg.size());
+    uint64_t sum = fnv1a(msg);
+    std::string block = "CKPTFSC2" + std::string(reinterpret_cast<const char*>(&len), 4) + msg +
+                        std::string(reinterpret_cast<const char*>(&sum), 8);
+    block.resize(4096, '\0');
+    return block + bytes.substr(4096);
+  }
+  // The bytes with `index` written over the old one's place at the end, every
+  // checksum right: only the decoder's own checks stand in its way.
+  std::string with_index(const std::string& index) const {
+    cache::header h = header;
+    h.set_index_len(index.size());
+    h.set_index_sum(fnv1a(index));
+    Entry e = *this;
+    e.bytes = bytes.substr(0, header.index_off()) + index;
+    return e.with_header(h);
+  }
+};
+
+class ArchiveCacheEntry : public ArchiveCache {
+ protected:
+  void SetUp() override {
+    ArchiveCache::SetUp();
+    open_source(archive_, persisting());
+    auto entries = cache_entries(cache_dir());
+    ASSERT_EQ(entries.size(), 1u);
+    path_ = cache_dir() + "/" + entries[0];
+    good_ = read_file(path_);
+  }
+  // Puts bytes in place of the entry: the next open must decompress afresh,
+  // serve the right bytes, and leave the good entry again.
+  ::testing::AssertionResult NotTrusted(const std::string& bytes) {
+    write_file(path_, bytes);
+    ::chmod(path_.c_str(), 0600);
+    auto src = open_source(archive_, persisting());
+    std::string from = served_from(*src, "a.bin");
+    if (from != cache_dir() + "/(ckptfs cache)")
+      return ::testing::AssertionFailure() << "served from " << from;
+    expect_content(*src);
+    if (read_file(path_) != good_)
+      return ::testing::AssertionFailure() << "the entry was not rewritten by the fresh pass";
+    return ::testing::AssertionSuccess();
+  }
+  std::string path_, good_;
+};
+
+TEST_F(ArchiveCacheEntry, ItsIndexDecodesAsTheListing) {
+  Entry e(path_);
+  cache::index i = e.index();
+  std::map<std::string, uint64_t> sizes;
+  for (const auto& m : i.members()) sizes[m.name()] = m.data_len();
+  EXPECT_EQ(sizes["a.bin"], 300000u);
+  EXPECT_EQ(sizes["sub/b.txt"], 6u);
+  EXPECT_EQ(sizes["empty"], 0u);
+  EXPECT_TRUE(sizes.count("sub"));
+  for (const auto& m : i.members())
+    if (m.has_data_off()) {
+      EXPECT_EQ(m.data_off() % 4096, 0u) << m.name();
+      EXPECT_LE(m.data_off() + m.data_len(), e.header.index_off()) << m.name();
+      EXPECT_EQ(e.bytes.substr(m.data_off(), m.data_len()), files_[m.name()]) << m.name();
+    }
+}
+
+TEST_F(ArchiveCacheEntry, ABrokenFileIsReplaced) {
+  Entry e(path_);
+  uint64_t mid = e.header.index_off() + e.header.index_len() / 2;
+  std::string flipped_index = good_, flipped_header = good_, zeroed = good_;
+  flipped_index[mid] ^= 0x40;
+  flipped_header[20] ^= 0x01;
+  std::fill(zeroed.begin(), zeroed.begin() + 64, '\0');
+  for (const auto& [what, bytes] : std::vector<std::pair<std::string, std::string>>{
+           {"cut in the index", good_.substr(0, mid)},
+           {"an index byte flipped", flipped_index},
+           {"a header byte flipped", flipped_header},
+           {"the header zeroed", zeroed},
+           {"nothing but the header", good_.substr(0, 4096)},
+           {"empty", ""}})
+    EXPECT_TRUE(NotTrusted(bytes)) << what;
+}
+
+// Checksums right, contents wrong: what a bug, an older format or a hand
+// could leave. The decoder must refuse each rather than serve it.
+TEST_F(ArchiveCacheEntry, AnIndexThatDecodesButLiesIsNotTrusted) {
+  Entry e(path_);
+  const cache::index good = e.index();
+  auto member = [&](cache::index& i, const std::string& name) -> cache::member& {
+    for (auto& m : *i.mutable_members())
+      if (m.name() == name) return m;
+    throw std::runtime_error("no member " + name);
+  };
+  std::vector<std::pair<std::string, std::function<void(cache::index&)>>> lies = {
+      {"data overlapping the index",
+       [&](cache::index& i) { member(i, "a.bin").set_data_off(e.header.index_off() - 4096); }},
+      {"data past the end of the file",
+       [&](cache::index& i) { member(i, "a.bin").set_data_off(uint64_t{1} << 40); }},
+      {"a length wrapping 2^64",
+       [&](cache::index& i) { member(i, "a.bin").set_data_len(~uint64_t{0} - 100); }},
+      {"an offset without a length", [&](cache::index& i) { member(i, "a.bin").clear_data_len(); }},
+      {"an unknown member type", [&](cache::index& i) { member(i, "sub").set_type(7); }},
+      {"a mode with file type bits",
+       [&](cache::index& i) { member(i, "empty").set_mode(0100644); }},
+      {"data on a directory", [&](cache::index& i) { member(i, "sub").set_data_off(4096); }},
+      {"a name escaping the archive",
+       [&](cache::index& i) { member(i, "sub/b.txt").set_name("../b.txt"); }},
+      {"a name not normalised",
+       [&](cache::index& i) { member(i, "sub/b.txt").set_name("sub//b.txt"); }},
+      {"an empty name", [&](cache::index& i) { member(i, "sub/b.txt").set_name(""); }},
+      {"a name given twice", [&](cache::index& i) { *i.add_members() = member(i, "a.bin"); }},
+      {"a member without its required name",
+       [&](cache::index& i) { member(i, "a.bin").clear_name(); }},
+      {"a root with a name", [&](cache::index& i) { i.mutable_root()->set_name("x"); }},
+  };
+  for (const auto& [what, lie] : lies) {
+    cache::index i = good;
+    lie(i);
+    EXPECT_TRUE(NotTrusted(e.with_index(i.SerializePartialAsString()))) << what;
+  }
+  EXPECT_TRUE(NotTrusted(e.with_index("\xff\xff\xff not a protobuf"))) << "garbage";
+
+  // A header for another archive, or in another format, right checksum.
+  cache::header other = e.header;
+  other.mutable_archive()->set_ino(other.archive().ino() + 1);
+  EXPECT_TRUE(NotTrusted(e.with_header(other))) << "another archive's entry";
+  other = e.header;
+  other.mutable_archive()->set_format(1);
+  EXPECT_TRUE(NotTrusted(e.with_header(other))) << "format 1";
+  other = e.header;
+  other.clear_index_sum();
+  EXPECT_TRUE(NotTrusted(e.with_header(other))) << "a header missing a required field";
+  // And the untouched entry is still a hit: the checks above are not all misses.
+  write_file(path_, e.with_index(good.SerializeAsString()));
+  ::chmod(path_.c_str(), 0600);
+  EXPECT_EQ(served_from(*open_source(archive_, persisting()), "a.bin"), path_);
 }
 
 TEST_F(ArchiveCache, AnotherUsersEntryIsNotTrusted) {

@@ -13,8 +13,10 @@
 #include <cstring>
 #include <ctime>
 #include <optional>
+#include <string_view>
 #include <vector>
 
+#include "cache_index.pb.h"
 #include "source/cache_file.h"
 #include "source/listing_codec.h"
 #include "util/error.h"
@@ -24,8 +26,9 @@ namespace ckptfs {
 namespace {
 
 constexpr uint64_t kHeaderSize = 4096;
-constexpr char kMagic[8] = {'C', 'K', 'P', 'T', 'F', 'S', 'C', '1'};
-constexpr uint64_t kFormat = 1;
+// Format 2: header and index are protobuf messages (proto/cache_index.proto).
+constexpr std::string_view kMagic = "CKPTFSC2";
+constexpr uint64_t kFormat = 2;
 constexpr const char* kSuffix = ".ckptfs-cache";
 // An index is metadata: even a million members stay far below this.
 constexpr uint64_t kMaxIndex = uint64_t{1} << 30;
@@ -42,6 +45,19 @@ struct Identity {
   std::string key() const {
     std::string raw(reinterpret_cast<const char*>(v.data()), sizeof v);
     return fmt::format("{:016x}{}", fnv1a(raw), kSuffix);
+  }
+  void to(cache::archive_identity& a) const {
+    a.set_dev(v[0]);
+    a.set_ino(v[1]);
+    a.set_size(v[2]);
+    a.set_mtime_sec(v[3]);
+    a.set_mtime_nsec(v[4]);
+    a.set_sample(v[5]);
+    a.set_format(v[6]);
+  }
+  bool is(const cache::archive_identity& a) const {
+    return v == std::array<uint64_t, 7>{a.dev(),        a.ino(),    a.size(),  a.mtime_sec(),
+                                        a.mtime_nsec(), a.sample(), a.format()};
   }
 };
 
@@ -67,28 +83,39 @@ Identity identify(const FileHandle& file, const struct stat& st) {
   return id;
 }
 
-struct Header {
-  char magic[8];
-  Identity id;
-  uint64_t index_off, index_len, index_sum, header_sum;
-};
-static_assert(sizeof(Header) <= kHeaderSize);
-
-uint64_t header_sum(const Header& h) {
-  return fnv1a({reinterpret_cast<const char*>(&h), offsetof(Header, header_sum)});
+// Little-endian fixed-width words of the header's framing.
+void put_le(std::string& out, uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
+}
+uint64_t get_le(std::string_view in, int bytes) {
+  uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) v |= uint64_t{static_cast<unsigned char>(in[i])} << (8 * i);
+  return v;
 }
 
-bool read_exact(int fd, void* buf, size_t len, uint64_t off) {
-  auto* p = static_cast<char*>(buf);
-  while (len > 0) {
-    ssize_t n = ::pread(fd, p, len, static_cast<off_t>(off));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    p += n;
-    off += static_cast<uint64_t>(n);
-    len -= static_cast<size_t>(n);
-  }
-  return true;
+// The first kHeaderSize bytes: magic, u32 length, the header message, u64
+// FNV-1a of the message; zeros after.
+std::string encode_header(const cache::header& h) {
+  std::string msg = h.SerializeAsString();
+  std::string out(kMagic);
+  put_le(out, msg.size(), 4);
+  out += msg;
+  put_le(out, fnv1a(msg), 8);
+  if (out.size() > kHeaderSize) throw std::logic_error("cache header larger than its block");
+  return out;
+}
+
+std::optional<cache::header> decode_header(std::string_view block) {
+  constexpr size_t kFixed = 8 + 4 + 8;
+  if (block.size() < kFixed || block.substr(0, kMagic.size()) != kMagic) return std::nullopt;
+  uint64_t len = get_le(block.substr(8), 4);
+  if (len > block.size() - kFixed) return std::nullopt;
+  std::string_view msg = block.substr(12, len);
+  cache::header h;
+  if (get_le(block.substr(12 + len), 8) != fnv1a(msg) ||
+      !h.ParseFromArray(msg.data(), static_cast<int>(msg.size())))
+    return std::nullopt;
+  return h;
 }
 
 // The cached listing, or nullopt for a miss (absent, stale, foreign or broken
@@ -106,31 +133,37 @@ std::optional<TarListing> lookup(const std::string& dir, const Identity& id,
       (st.st_mode & 0022))
     return std::nullopt;
   uint64_t size = static_cast<uint64_t>(st.st_size);
-  Header h{};
-  if (size < kHeaderSize || !read_exact(fd, &h, sizeof h, 0)) return std::nullopt;
-  if (std::memcmp(h.magic, kMagic, sizeof kMagic) != 0 || h.id.v != id.v ||
-      h.header_sum != header_sum(h) || h.index_len > kMaxIndex || h.index_off > size ||
-      h.index_len > size - h.index_off)
-    return std::nullopt;
-  std::string index(h.index_len, '\0');
-  if (!read_exact(fd, index.data(), index.size(), h.index_off) || fnv1a(index) != h.index_sum)
-    return std::nullopt;
-  auto listing = decode_listing(index, file, h.index_off, origin);
-  if (listing) ::futimens(fd, nullptr);  // most recently used: evicted last
-  return listing;
+  if (size < kHeaderSize) return std::nullopt;
+  try {
+    FileBlob bytes(file, 0, size, path);
+    std::string block(kHeaderSize, '\0');
+    bytes.pread(block.data(), block.size(), 0);
+    std::optional<cache::header> h = decode_header(block);
+    if (!h || !id.is(h->archive()) || h->index_len() > kMaxIndex || h->index_off() > size ||
+        h->index_len() > size - h->index_off())
+      return std::nullopt;
+    std::string index(h->index_len(), '\0');
+    bytes.pread(index.data(), index.size(), h->index_off());
+    if (fnv1a(index) != h->index_sum()) return std::nullopt;
+    // Member data lies before the index.
+    auto listing = decode_listing(index, file, h->index_off(), origin);
+    if (listing) ::futimens(fd, nullptr);  // most recently used: evicted last
+    return listing;
+  } catch (const std::exception&) {
+    return std::nullopt;  // shorter than it said (truncated under us) or unreadable
+  }
 }
 
 // Writes the index and header after the data, syncs, and names the file.
 void store(CacheFile& cache, const std::string& index, const Identity& id) {
-  Header h{};
-  std::memcpy(h.magic, kMagic, sizeof kMagic);
-  h.id = id;
-  h.index_off = cache.allocate(index.size());
-  h.index_len = index.size();
-  h.index_sum = fnv1a(index);
-  h.header_sum = header_sum(h);
-  cache.write(index.data(), index.size(), h.index_off);
-  cache.write(&h, sizeof h, 0);
+  cache::header h;
+  id.to(*h.mutable_archive());
+  h.set_index_off(cache.allocate(index.size()));
+  h.set_index_len(index.size());
+  h.set_index_sum(fnv1a(index));
+  cache.write(index.data(), index.size(), h.index_off());
+  std::string block = encode_header(h);
+  cache.write(block.data(), block.size(), 0);
   cache.link_as(id.key());
 }
 

@@ -1,6 +1,8 @@
 #include "source/listing_codec.h"
 
-#include <cstring>
+#include <climits>
+
+#include "cache_index.pb.h"
 
 namespace ckptfs {
 
@@ -14,124 +16,79 @@ uint64_t fnv1a(std::string_view bytes, uint64_t h) {
 
 namespace {
 
-class Writer {
- public:
-  void u8(uint8_t v) { out.push_back(static_cast<char>(v)); }
-  void u64(uint64_t v) {
-    for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
-  }
-  void str(std::string_view s) {
-    u64(s.size());
-    out.append(s);
-  }
-  std::string out;
-};
-
-class Reader {
- public:
-  explicit Reader(std::string_view in) : in_(in) {}
-  bool u8(uint8_t& v) {
-    if (in_.empty()) return false;
-    v = static_cast<uint8_t>(in_[0]);
-    in_.remove_prefix(1);
-    return true;
-  }
-  bool u64(uint64_t& v) {
-    if (in_.size() < 8) return false;
-    v = 0;
-    for (int i = 0; i < 8; ++i) v |= uint64_t{static_cast<unsigned char>(in_[i])} << (8 * i);
-    in_.remove_prefix(8);
-    return true;
-  }
-  bool str(std::string& s) {
-    uint64_t n = 0;
-    if (!u64(n) || n > in_.size()) return false;
-    s.assign(in_.substr(0, n));
-    in_.remove_prefix(n);
-    return true;
-  }
-  bool done() const { return in_.empty(); }
-
- private:
-  std::string_view in_;
-};
-
-void put_member(Writer& w, const Member& m, const FileHandle& file) {
-  w.u8(static_cast<uint8_t>(m.type));
-  w.u64(m.mode);
-  w.u64(static_cast<uint64_t>(m.mtime));
-  w.str(m.link_target);
-  w.u64(m.filetype);
-  w.u64(m.rdev);
+void put_member(cache::member& out, const std::string& name, const Member& m,
+                const FileHandle& file) {
+  out.set_name(name);
+  out.set_type(static_cast<uint32_t>(m.type));
+  out.set_mode(m.mode);
+  out.set_mtime(m.mtime);
+  if (!m.link_target.empty()) out.set_link_target(m.link_target);
+  if (m.filetype) out.set_filetype(m.filetype);
+  if (m.rdev) out.set_rdev(m.rdev);
   const auto* fb = dynamic_cast<const FileBlob*>(m.blob.get());
   if (fb && fb->file().get() != &file) throw std::logic_error("member data outside the cache");
-  w.u8(fb ? 1 : 0);
-  w.u64(fb ? fb->offset() : 0);
-  w.u64(m.blob ? m.blob->size() : 0);
+  if (fb) {
+    out.set_data_off(fb->offset());
+    out.set_data_len(fb->size());
+  } else if (m.blob && m.blob->size() != 0) {
+    throw std::logic_error("member data outside the cache");
+  }
 }
 
-bool get_member(Reader& r, Member& m, const std::shared_ptr<FileHandle>& file, uint64_t file_size,
-                const std::string& origin, const std::string& name) {
-  uint8_t type = 0, in_file = 0;
-  uint64_t mode = 0, mtime = 0, filetype = 0, rdev = 0, off = 0, size = 0;
-  if (!r.u8(type) || type > static_cast<uint8_t>(MemberType::Other) || !r.u64(mode) ||
-      !r.u64(mtime) || !r.str(m.link_target) || !r.u64(filetype) || !r.u64(rdev) ||
-      !r.u8(in_file) || !r.u64(off) || !r.u64(size))
-    return false;
-  if (off > file_size || size > file_size - off) return false;
-  m.type = static_cast<MemberType>(type);
-  m.mode = static_cast<uint32_t>(mode & 07777);
-  m.mtime = static_cast<int64_t>(mtime);
-  m.filetype = static_cast<uint32_t>(filetype);
-  m.rdev = rdev;
-  if (m.type == MemberType::File) {
-    std::string where = origin + ":" + name;
-    if (in_file)
-      m.blob = std::make_shared<FileBlob>(file, off, size, where);
-    else if (size == 0)
-      m.blob = std::make_shared<MemoryBlob>("", where);
-    else
-      return false;
+// False for anything encode_listing would not have written.
+bool get_member(const cache::member& in, Member& m, const std::shared_ptr<FileHandle>& file,
+                uint64_t file_size, const std::string& origin) {
+  if (in.type() > static_cast<uint32_t>(MemberType::Other) || in.mode() > 07777) return false;
+  m.type = static_cast<MemberType>(in.type());
+  m.mode = in.mode();
+  m.mtime = in.mtime();
+  m.link_target = in.link_target();
+  m.filetype = in.filetype();
+  m.rdev = in.rdev();
+  bool has_data = in.has_data_off() || in.has_data_len();
+  if (m.type != MemberType::File) return !has_data;
+  std::string where = origin + ":" + in.name();
+  if (!has_data) {
+    m.blob = std::make_shared<MemoryBlob>("", where);
+    return true;
   }
+  uint64_t off = in.data_off(), len = in.data_len();
+  if (!in.has_data_off() || !in.has_data_len() || off > file_size || len > file_size - off)
+    return false;
+  m.blob = std::make_shared<FileBlob>(file, off, len, where);
   return true;
 }
 
 }  // namespace
 
 std::string encode_listing(const TarListing& listing, const FileHandle& file) {
-  Writer w;
-  w.u8(listing.root ? 1 : 0);
-  if (listing.root) put_member(w, *listing.root, file);
-  w.u64(listing.members.size());
-  for (const auto& [name, m] : listing.members) {
-    w.str(name);
-    put_member(w, m, file);
-  }
-  return std::move(w.out);
+  cache::index index;
+  if (listing.root) put_member(*index.mutable_root(), "", *listing.root, file);
+  for (const auto& [name, m] : listing.members) put_member(*index.add_members(), name, m, file);
+  return index.SerializeAsString();
 }
 
 std::optional<TarListing> decode_listing(std::string_view bytes, std::shared_ptr<FileHandle> file,
                                          uint64_t file_size, const std::string& origin) {
-  Reader r(bytes);
+  cache::index index;
+  if (bytes.size() > INT_MAX || !index.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+    return std::nullopt;
   TarListing out;
-  uint8_t has_root = 0;
-  if (!r.u8(has_root)) return std::nullopt;
-  if (has_root) {
+  if (index.has_root()) {
     Member root;
-    if (!get_member(r, root, file, file_size, origin, "")) return std::nullopt;
+    if (!index.root().name().empty() || !get_member(index.root(), root, file, file_size, origin))
+      return std::nullopt;
     out.root = std::move(root);
   }
-  uint64_t count = 0;
-  if (!r.u64(count)) return std::nullopt;
-  for (uint64_t i = 0; i < count; ++i) {
-    std::string name;
+  for (const cache::member& in : index.members()) {
+    const std::string& name = in.name();
     Member m;
-    if (!r.str(name) || name.empty() || normalise_member_name(name) != name ||
-        !get_member(r, m, file, file_size, origin, name))
+    // Names as the tar reader leaves them: normalised, each once.
+    if (name.empty() || normalise_member_name(name) != name ||
+        !get_member(in, m, file, file_size, origin) ||
+        !out.members.emplace(name, std::move(m)).second)
       return std::nullopt;
-    out.members.insert_or_assign(std::move(name), std::move(m));
   }
-  if (!r.done()) return std::nullopt;
   return out;
 }
 

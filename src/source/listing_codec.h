@@ -1,7 +1,9 @@
 #pragma once
 // A TarListing as bytes, for the persisted cache: every member with its data
-// as a range of the cache file. Decoding trusts nothing (the cache directory
-// is the user's, but a truncated or stale file must not crash a mount).
+// as a range of the cache file, as a ckptfs.cache.index message
+// (proto/cache_index.proto). Decoding trusts nothing (the cache directory is
+// the user's, but a truncated, stale or tampered file must not crash a
+// mount or serve bytes from outside the file).
 
 #include <cstdint>
 #include <memory>
@@ -17,7 +19,7 @@ namespace ckptfs {
 std::string encode_listing(const TarListing& listing, const FileHandle& file);
 
 // nullopt when the bytes are not a well-formed listing whose ranges all lie
-// within [0, file_size) of file.
+// within [0, file_size) of file, with every name normalised and given once.
 std::optional<TarListing> decode_listing(std::string_view bytes, std::shared_ptr<FileHandle> file,
                                          uint64_t file_size, const std::string& origin);
 
