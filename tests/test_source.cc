@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <random>
@@ -17,6 +18,7 @@
 #include "support/image_writer.h"
 #include "support/input_error.h"
 #include "support/paths.h"
+#include "util/path.h"
 
 namespace ckptfs::test {
 namespace {
@@ -233,6 +235,32 @@ TEST(OpenSource, InputsThatAreNotCheckpoints) {
   write_file(tmp / "core-1.img", image(magic::kCommon, magic::kCore, {random_bytes(2000, 3)}));
   EXPECT_TRUE(Mentions(error_of([&] { open_source(tmp / "core-1.img"); }), tmp / "core-1.img: ",
                        {"single file", "give the image directory or the archive"}));
+}
+
+TEST(PathComponents, EmptyComponentsAreDroppedDotsKept) {
+  using V = std::vector<std::string_view>;
+  EXPECT_EQ(path_components(""), V{});
+  EXPECT_EQ(path_components("/"), V{});
+  EXPECT_EQ(path_components("a"), V{"a"});
+  EXPECT_EQ(path_components("./a//b/"), (V{".", "a", "b"}));
+  EXPECT_EQ(path_components("/../x"), (V{"..", "x"}));
+}
+
+TEST(FilesIn, OnlyTheDirectorysOwnRegularFiles) {
+  Source s;
+  for (const char* n : {"a", "d/", "d/x.img", "d/sub/y.img", "d/link", "dd/z.img", "e.img"}) {
+    Member m;
+    m.type = std::string_view(n).ends_with("/") ? MemberType::Dir
+             : std::string_view(n) == "d/link"  ? MemberType::Symlink
+                                                : MemberType::File;
+    s.members.emplace(std::string(n).substr(0, std::strlen(n) - (m.type == MemberType::Dir)), m);
+  }
+  std::vector<std::string> names;
+  for (const FileInDir& f : files_in(s, "d/")) names.push_back(std::string(f.name));
+  EXPECT_EQ(names, std::vector<std::string>{"x.img"});
+  names.clear();
+  for (const FileInDir& f : files_in(s, "")) names.push_back(*f.path);
+  EXPECT_EQ(names, (std::vector<std::string>{"a", "e.img"}));
 }
 
 TEST(NormaliseMemberName, Cases) {

@@ -119,13 +119,10 @@ ContainerInfo read_container_info(const Checkpoint& c, const std::string& fallba
     }
   }
 
-  for (const auto& [name, m] : c.source->members) {
-    if (m.type != MemberType::File || !name.starts_with(c.layout.image_dir)) continue;
-    std::string_view base = std::string_view(name).substr(c.layout.image_dir.size());
-    if (base.find('/') != std::string_view::npos) continue;
-    info.checkpoint_size += m.blob->size();
-    if (base.starts_with("pages-") && base.ends_with(".img"))
-      info.memory_pages_size += m.blob->size();
+  for (const FileInDir& f : files_in(*c.source, c.layout.image_dir)) {
+    info.checkpoint_size += f.member->blob->size();
+    if (f.name.starts_with("pages-") && f.name.ends_with(".img"))
+      info.memory_pages_size += f.member->blob->size();
   }
   if (const Member* d = c.meta("rootfs-diff.tar");
       d && d->type == MemberType::File && c.layout.container) {

@@ -106,10 +106,9 @@ void Loader::load_files() {
       if (type == 0 || type == 1) c_.deleted_files.insert(m.orig_id());
     }
   }
-  for (const auto& [name, m] : c_.source->members) {
-    if (!name.starts_with(c_.layout.image_dir + "mountpoints-") || m.type != MemberType::File)
-      continue;
-    ImageReader r = ImageReader::from_blob(name, *m.blob, magic::kMountpoints);
+  for (const FileInDir& f : files_in(*c_.source, c_.layout.image_dir)) {
+    if (!f.name.starts_with("mountpoints-")) continue;
+    ImageReader r = ImageReader::from_blob(*f.path, *f.member->blob, magic::kMountpoints);
     criu::mnt_entry e;
     while (r.next(e)) mnt_dev_[e.mnt_id()] = e.root_dev();
   }

@@ -23,15 +23,9 @@ bool is_mountpoints_image(std::string_view name) {
   return std::all_of(id.begin(), id.end(), [](unsigned char ch) { return std::isdigit(ch); });
 }
 
-std::vector<const std::pair<const std::string, Member>*> mountpoints_images(const Checkpoint& c) {
-  std::vector<const std::pair<const std::string, Member>*> out;
-  const std::string& dir = c.layout.image_dir;
-  for (auto it = c.source->members.lower_bound(dir); it != c.source->members.end(); ++it) {
-    if (!it->first.starts_with(dir)) break;
-    if (it->second.type == MemberType::File &&
-        is_mountpoints_image(std::string_view(it->first).substr(dir.size())))
-      out.push_back(&*it);
-  }
+std::vector<FileInDir> mountpoints_images(const Checkpoint& c) {
+  std::vector<FileInDir> out = files_in(*c.source, c.layout.image_dir);
+  std::erase_if(out, [](const FileInDir& f) { return !is_mountpoints_image(f.name); });
   return out;
 }
 
@@ -87,8 +81,8 @@ bool has_mount_info(const Checkpoint& c) {
 
 std::vector<criu::mnt_entry> read_criu_mounts(const Checkpoint& c) {
   std::vector<criu::mnt_entry> all;
-  for (const auto* image : mountpoints_images(c)) {
-    ImageReader r = ImageReader::from_blob(image->first, *image->second.blob, magic::kMountpoints);
+  for (const FileInDir& image : mountpoints_images(c)) {
+    ImageReader r = ImageReader::from_blob(*image.path, *image.member->blob, magic::kMountpoints);
     criu::mnt_entry e;
     while (r.next(e)) all.push_back(e);
   }

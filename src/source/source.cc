@@ -13,6 +13,7 @@
 #include "source/tar_reader.h"
 #include "source/tar_source.h"
 #include "util/error.h"
+#include "util/path.h"
 
 namespace ckptfs {
 
@@ -41,17 +42,24 @@ const Member* Source::find(const std::string& name) const {
 
 std::string normalise_member_name(std::string_view name) {
   std::string out;
-  size_t i = 0;
-  while (i <= name.size()) {
-    size_t j = name.find('/', i);
-    if (j == std::string_view::npos) j = name.size();
-    std::string_view part = name.substr(i, j - i);
+  for (std::string_view part : path_components(name)) {
     if (part == "..") return "";
-    if (!part.empty() && part != ".") {
-      if (!out.empty()) out += '/';
-      out.append(part);
-    }
-    i = j + 1;
+    if (part == ".") continue;
+    if (!out.empty()) out += '/';
+    out.append(part);
+  }
+  return out;
+}
+
+std::vector<FileInDir> files_in(const Source& src, const std::string& dir) {
+  std::vector<FileInDir> out;
+  for (auto it = src.members.lower_bound(dir); it != src.members.end(); ++it) {
+    const auto& [path, m] = *it;
+    if (!path.starts_with(dir)) break;  // sorted: the directory's members are contiguous
+    std::string_view name = std::string_view(path).substr(dir.size());
+    if (name.empty() || name.find('/') != std::string_view::npos || m.type != MemberType::File)
+      continue;
+    out.push_back({name, &path, &m});
   }
   return out;
 }

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "source/blob.h"
 
@@ -76,5 +77,15 @@ std::unique_ptr<Source> open_source(const std::string& path, const SourceLimits&
 // Strips "./" and "/" prefixes and "." components; returns "" for names that
 // would escape the archive ("..") or are empty.
 std::string normalise_member_name(std::string_view name);
+
+// A regular file directly in a directory of a source.
+struct FileInDir {
+  std::string_view name;    // in the directory
+  const std::string* path;  // the member's name
+  const Member* member;
+};
+// The regular files directly in dir ("" for the top, else a prefix ending in
+// '/', like Layout::image_dir), in name order; not those in subdirectories.
+std::vector<FileInDir> files_in(const Source& src, const std::string& dir);
 
 }  // namespace ckptfs

@@ -15,6 +15,7 @@
 #include "source/cache_file.h"
 #include "source/decompress_thread.h"
 #include "util/error.h"
+#include "util/path.h"
 
 namespace ckptfs {
 
@@ -78,14 +79,8 @@ la_ssize_t mapping_read(archive*, void* client, const void** buf) {
 
 // "./", "/", ".": the archive's top directory rather than a member.
 bool names_the_top(std::string_view raw) {
-  size_t i = 0;
-  while (i <= raw.size()) {
-    size_t j = std::min(raw.find('/', i), raw.size());
-    std::string_view part = raw.substr(i, j - i);
-    if (!part.empty() && part != ".") return false;
-    i = j + 1;
-  }
-  return true;
+  auto parts = path_components(raw);
+  return std::all_of(parts.begin(), parts.end(), [](std::string_view p) { return p == "."; });
 }
 
 void set_type(Member& m, archive_entry* e) {

@@ -34,16 +34,13 @@ void add_archived_trees(Tree& t, uint64_t top, uint64_t container_dir, const Che
   add_tree(t, container_dir, "rootfs-diff", c.meta("rootfs-diff.tar"));
   add_tree(t, container_dir, "devshm", c.meta("devshm-checkpoint.tar"));
 
-  const std::string& dir = c.layout.image_dir;
   uint64_t tmpfs = 0;
-  for (auto it = c.source->members.lower_bound(dir); it != c.source->members.end(); ++it) {
-    const auto& [name, m] = *it;
-    if (!name.starts_with(dir)) break;
-    std::string dev = tmpfs_dev(std::string_view(name).substr(dir.size()));
-    if (dev.empty() || m.type != MemberType::File) continue;
+  for (const FileInDir& f : files_in(*c.source, c.layout.image_dir)) {
+    std::string dev = tmpfs_dev(f.name);
+    if (dev.empty()) continue;
     // Owner-only like the rest of files/: a tmpfs may hold /run/secrets.
     if (!tmpfs) tmpfs = t.mkdir(t.mkdir(top, "files", 0500), "tmpfs", 0500);
-    add_tree(t, tmpfs, dev, &m);
+    add_tree(t, tmpfs, dev, f.member);
   }
 }
 

@@ -32,10 +32,6 @@ std::string safe_name(std::string s) {
   return s;
 }
 
-std::shared_ptr<Content> text(std::function<std::string()> f) {
-  return std::make_shared<TextContent>(std::move(f));
-}
-
 // The OCI spec's argv/env joined like /proc: NUL after each element.
 std::string nul_joined(const std::vector<std::string>& v) {
   std::string s;
@@ -59,28 +55,28 @@ void add_fds(Tree& t, uint64_t d, const Checkpoint& c, const Process& p) {
 
 void add_process(Tree& t, uint64_t procs_dir, const Checkpoint& c, const Process& p) {
   uint64_t d = t.mkdir(procs_dir, std::to_string(p.pid));
-  t.add_file(d, "comm", text([&p] { return p.comm + "\n"; }));
-  t.add_file(d, "maps", text([&p] { return render_maps(p); }));
+  t.add_file(d, "comm", lazy_text([&p] { return p.comm + "\n"; }));
+  t.add_file(d, "maps", lazy_text([&p] { return render_maps(p); }));
   t.add_file(d, "mem", std::make_shared<AddressRangeContent>(p.memory, 0, kUserAddressEnd),
              kSecretMode);
   t.add_file(d, "core", std::make_shared<CoreContent>(p), kSecretMode);
   t.add_file(d, "hexdump", std::make_shared<HexdumpContent>(p.memory, p.vmas), kSecretMode);
   bool spec_fallback = p.pid == c.root_pid;
-  t.add_file(d, "cmdline", text([&p, &c, spec_fallback] {
+  t.add_file(d, "cmdline", lazy_text([&p, &c, spec_fallback] {
                ProcessText cmd = read_cmdline(p);
                return cmd.from_memory || !spec_fallback ? cmd.bytes : nul_joined(c.info.spec_args);
              }),
              kSecretMode);
-  t.add_file(d, "environ", text([&p, &c, spec_fallback] {
+  t.add_file(d, "environ", lazy_text([&p, &c, spec_fallback] {
                ProcessText env = read_environ(p);
                return env.from_memory || !spec_fallback ? env.bytes : nul_joined(c.info.spec_env);
              }),
              kSecretMode);
   if (!p.threads.empty()) {
     const Thread& leader = p.threads[0];
-    t.add_file(d, "status", text([&c, &p, &leader] { return render_status(c, p, leader); }));
+    t.add_file(d, "status", lazy_text([&c, &p, &leader] { return render_status(c, p, leader); }));
   }
-  t.add_file(d, "children", text([&p] {
+  t.add_file(d, "children", lazy_text([&p] {
                std::string s;
                for (uint32_t child : p.children) s += std::to_string(child) + " ";
                return s;
@@ -96,9 +92,9 @@ void add_process(Tree& t, uint64_t procs_dir, const Checkpoint& c, const Process
     std::string name = std::to_string(th.tid);
     if (t.lookup_unsealed(tasks, name)) continue;
     uint64_t td = t.mkdir(tasks, name);
-    t.add_file(td, "comm", text([&th] { return th.comm + "\n"; }));
-    t.add_file(td, "status", text([&c, &p, &th] { return render_status(c, p, th); }));
-    t.add_file(td, "regs", text([&th] { return render_regs(th); }), kSecretMode);
+    t.add_file(td, "comm", lazy_text([&th] { return th.comm + "\n"; }));
+    t.add_file(td, "status", lazy_text([&c, &p, &th] { return render_status(c, p, th); }));
+    t.add_file(td, "regs", lazy_text([&th] { return render_regs(th); }), kSecretMode);
   }
 
   uint64_t vmas = t.mkdir(d, "vmas", 0500);
@@ -112,16 +108,16 @@ void add_process(Tree& t, uint64_t procs_dir, const Checkpoint& c, const Process
 void add_checkpoint(Tree& t, uint64_t top, const Checkpoint& c) {
   uint64_t containers = t.mkdir(top, "containers");
   uint64_t cdir = t.mkdir(containers, safe_name(c.name));
-  t.add_file(cdir, "info", text([&c] { return render_info(c); }));
-  t.add_file(cdir, "info.json", text([&c] { return render_info_json(c); }));
-  t.add_file(cdir, "memory", text([&c] { return render_memory_table(c); }));
-  t.add_file(cdir, "memory.json", text([&c] { return render_memory_json(c); }));
+  t.add_file(cdir, "info", lazy_text([&c] { return render_info(c); }));
+  t.add_file(cdir, "info.json", lazy_text([&c] { return render_info_json(c); }));
+  t.add_file(cdir, "memory", lazy_text([&c] { return render_memory_table(c); }));
+  t.add_file(cdir, "memory.json", lazy_text([&c] { return render_memory_json(c); }));
   add_container_metadata(t, cdir, c);
   add_files_and_net(t, top, c);
-  if (has_mount_info(c)) t.add_file(cdir, "mounts", text([&c] { return render_mounts(c); }));
+  if (has_mount_info(c)) t.add_file(cdir, "mounts", lazy_text([&c] { return render_mounts(c); }));
   add_archived_trees(t, top, cdir, c);
-  t.add_file(cdir, "ps", text([&c] { return render_ps(c); }));
-  t.add_file(top, "ps", text([&c] { return render_ps(c); }));
+  t.add_file(cdir, "ps", lazy_text([&c] { return render_ps(c); }));
+  t.add_file(top, "ps", lazy_text([&c] { return render_ps(c); }));
   uint64_t procs = t.mkdir(top, "procs");
   for (const auto& [pid, p] : c.procs) add_process(t, procs, c, p);
   add_raw_dir(t, top, c);

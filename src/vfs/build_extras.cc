@@ -4,6 +4,7 @@
 
 #include "model/queued_data.h"
 #include "source/source.h"
+#include "util/path.h"
 #include "vfs/blob_content.h"
 #include "vfs/build.h"
 #include "vfs/views/sockets.h"
@@ -13,25 +14,18 @@ namespace ckptfs {
 
 namespace {
 
-std::shared_ptr<Content> text(std::function<std::string()> f) {
-  return std::make_shared<TextContent>(std::move(f));
-}
-
 const Member* file_member(const Checkpoint& c, const std::string& name) {
   const Member* m = c.meta(name);
   if (!m || m->type != MemberType::File) m = c.image(name);
   return m && m->type == MemberType::File ? m : nullptr;
 }
 
-// Creates the directories of a relative path below dir; returns the last one.
+// Creates the directories of a relative file path below dir (all but its
+// last component); returns the innermost.
 uint64_t mkdirs(Tree& t, uint64_t dir, const std::string& rel) {
-  size_t i = 0;
-  while (true) {
-    size_t j = rel.find('/', i);
-    if (j == std::string::npos) return dir;
-    dir = t.mkdir(dir, rel.substr(i, j - i), 0500);
-    i = j + 1;
-  }
+  auto parts = path_components(rel);
+  for (size_t i = 0; i + 1 < parts.size(); ++i) dir = t.mkdir(dir, std::string(parts[i]), 0500);
+  return dir;
 }
 
 }  // namespace
@@ -56,7 +50,7 @@ void add_container_metadata(Tree& t, uint64_t cdir, const Checkpoint& c) {
     t.add_file(cdir, "dump.log", std::make_shared<BlobContent>(m->blob));
   if (const Member* m = file_member(c, "stats-dump")) {
     std::shared_ptr<const Blob> blob = m->blob;
-    t.add_file(cdir, "stats", text([blob] { return render_stats(blob->origin(), *blob); }));
+    t.add_file(cdir, "stats", lazy_text([blob] { return render_stats(blob->origin(), *blob); }));
   }
 }
 
@@ -110,7 +104,7 @@ void add_files_and_net(Tree& t, uint64_t top, const Checkpoint& c) {
   }
 
   uint64_t net = t.mkdir(top, "net");
-  t.add_file(net, "sockets", text([&c, q] { return render_sockets(c, *q); }));
+  t.add_file(net, "sockets", lazy_text([&c, q] { return render_sockets(c, *q); }));
 }
 
 }  // namespace ckptfs

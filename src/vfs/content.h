@@ -48,4 +48,9 @@ class TextContent : public Content {
   mutable std::atomic<bool> rendered_ = false;
 };
 
+// A TextContent rendered by render on first use, as a tree's file content.
+inline std::shared_ptr<Content> lazy_text(std::function<std::string()> render) {
+  return std::make_shared<TextContent>(std::move(render));
+}
+
 }  // namespace ckptfs

@@ -30,18 +30,11 @@ struct RawFile {
 std::vector<RawFile> raw_files(const Checkpoint& c) {
   std::vector<RawFile> out;
   std::set<std::string> seen;
-  const std::string& prefix = c.layout.image_dir;
-  const auto& members = c.source->members;
-  for (auto it = members.lower_bound(prefix); it != members.end() && it->first.starts_with(prefix);
-       ++it) {
-    std::string file = it->first.substr(prefix.size());
-    // Files of the directory itself: not the parent link, not subdirectories.
-    if (file.empty() || file.find('/') != std::string::npos) continue;
-    if (it->second.type != MemberType::File) continue;
-    seen.insert(file);
-    out.push_back({file, it->first, it->second.blob});
+  for (const FileInDir& f : files_in(*c.source, c.layout.image_dir)) {
+    seen.insert(std::string(f.name));
+    out.push_back({std::string(f.name), *f.path, f.member->blob});
   }
-  if (c.layout.meta_dir == prefix) return out;
+  if (c.layout.meta_dir == c.layout.image_dir) return out;
   for (std::string_view name : kServiceFiles) {
     std::string member = c.layout.meta_dir + std::string(name);
     const Member* m = c.source->find(member);

@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "util/path.h"
 #include "vfs/blob_content.h"
 
 namespace ckptfs {
@@ -13,17 +14,6 @@ namespace ckptfs {
 namespace {
 
 constexpr uint32_t kImpliedDirMode = 0755;
-
-std::vector<std::string_view> components(std::string_view path) {
-  std::vector<std::string_view> parts;
-  size_t i = 0;
-  while (i <= path.size()) {
-    size_t j = std::min(path.find('/', i), path.size());
-    if (j > i) parts.push_back(path.substr(i, j - i));
-    i = j + 1;
-  }
-  return parts;
-}
 
 }  // namespace
 
@@ -40,7 +30,7 @@ void graft_tar(Tree& t, uint64_t dir, const TarListing& listing) {
   // Names arrive sorted, so "a" always comes before "a/b": an explicit
   // directory entry is made before anything implies it.
   for (const auto& [name, m] : listing.members) {
-    std::vector<std::string_view> parts = components(name);
+    std::vector<std::string_view> parts = path_components(name);
     if (parts.empty()) continue;
     bool usable = true;
     for (std::string_view p : parts)
