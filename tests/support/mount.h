@@ -35,7 +35,7 @@ class Mount {
   std::string log_;
 };
 
-// True if path is a mount point right now (from /proc/self/mountinfo).
+// True if path is the root of a mount right now.
 bool is_mounted(const std::string& path);
 
 // Waits (up to 60 s) until the daemon has saved a persisted cache entry in
