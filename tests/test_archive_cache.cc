@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -134,8 +135,8 @@ struct Entry {
     if (!header.ParseFromString(bytes.substr(12, len)))
       throw std::runtime_error(path + ": bad header");
   }
-  cache::index index() const {
-    cache::index i;
+  cache::listing index() const {
+    cache::listing i;
     if (!i.ParseFromString(bytes.substr(header.index_off(), header.index_len())))
       throw std::runtime_error("bad index");
     return i;
@@ -191,7 +192,7 @@ class ArchiveCacheEntry : public ArchiveCache {
 
 TEST_F(ArchiveCacheEntry, ItsIndexDecodesAsTheListing) {
   Entry e(path_);
-  cache::index i = e.index();
+  cache::listing i = e.index();
   std::map<std::string, uint64_t> sizes;
   for (const auto& m : i.members()) sizes[m.name()] = m.data_len();
   EXPECT_EQ(sizes["a.bin"], 300000u);
@@ -227,36 +228,37 @@ TEST_F(ArchiveCacheEntry, ABrokenFileIsReplaced) {
 // could leave. The decoder must refuse each rather than serve it.
 TEST_F(ArchiveCacheEntry, AnIndexThatDecodesButLiesIsNotTrusted) {
   Entry e(path_);
-  const cache::index good = e.index();
-  auto member = [&](cache::index& i, const std::string& name) -> cache::member& {
+  const cache::listing good = e.index();
+  auto member = [&](cache::listing& i, const std::string& name) -> cache::member& {
     for (auto& m : *i.mutable_members())
       if (m.name() == name) return m;
     throw std::runtime_error("no member " + name);
   };
-  std::vector<std::pair<std::string, std::function<void(cache::index&)>>> lies = {
+  std::vector<std::pair<std::string, std::function<void(cache::listing&)>>> lies = {
       {"data overlapping the index",
-       [&](cache::index& i) { member(i, "a.bin").set_data_off(e.header.index_off() - 4096); }},
+       [&](cache::listing& i) { member(i, "a.bin").set_data_off(e.header.index_off() - 4096); }},
       {"data past the end of the file",
-       [&](cache::index& i) { member(i, "a.bin").set_data_off(uint64_t{1} << 40); }},
+       [&](cache::listing& i) { member(i, "a.bin").set_data_off(uint64_t{1} << 40); }},
       {"a length wrapping 2^64",
-       [&](cache::index& i) { member(i, "a.bin").set_data_len(~uint64_t{0} - 100); }},
-      {"an offset without a length", [&](cache::index& i) { member(i, "a.bin").clear_data_len(); }},
-      {"an unknown member type", [&](cache::index& i) { member(i, "sub").set_type(7); }},
+       [&](cache::listing& i) { member(i, "a.bin").set_data_len(~uint64_t{0} - 100); }},
+      {"an offset without a length",
+       [&](cache::listing& i) { member(i, "a.bin").clear_data_len(); }},
+      {"an unknown member type", [&](cache::listing& i) { member(i, "sub").set_type(7); }},
       {"a mode with file type bits",
-       [&](cache::index& i) { member(i, "empty").set_mode(0100644); }},
-      {"data on a directory", [&](cache::index& i) { member(i, "sub").set_data_off(4096); }},
+       [&](cache::listing& i) { member(i, "empty").set_mode(0100644); }},
+      {"data on a directory", [&](cache::listing& i) { member(i, "sub").set_data_off(4096); }},
       {"a name escaping the archive",
-       [&](cache::index& i) { member(i, "sub/b.txt").set_name("../b.txt"); }},
+       [&](cache::listing& i) { member(i, "sub/b.txt").set_name("../b.txt"); }},
       {"a name not normalised",
-       [&](cache::index& i) { member(i, "sub/b.txt").set_name("sub//b.txt"); }},
-      {"an empty name", [&](cache::index& i) { member(i, "sub/b.txt").set_name(""); }},
-      {"a name given twice", [&](cache::index& i) { *i.add_members() = member(i, "a.bin"); }},
+       [&](cache::listing& i) { member(i, "sub/b.txt").set_name("sub//b.txt"); }},
+      {"an empty name", [&](cache::listing& i) { member(i, "sub/b.txt").set_name(""); }},
+      {"a name given twice", [&](cache::listing& i) { *i.add_members() = member(i, "a.bin"); }},
       {"a member without its required name",
-       [&](cache::index& i) { member(i, "a.bin").clear_name(); }},
-      {"a root with a name", [&](cache::index& i) { i.mutable_root()->set_name("x"); }},
+       [&](cache::listing& i) { member(i, "a.bin").clear_name(); }},
+      {"a root with a name", [&](cache::listing& i) { i.mutable_root()->set_name("x"); }},
   };
   for (const auto& [what, lie] : lies) {
-    cache::index i = good;
+    cache::listing i = good;
     lie(i);
     EXPECT_TRUE(NotTrusted(e.with_index(i.SerializePartialAsString()))) << what;
   }
@@ -368,6 +370,7 @@ TEST_F(ArchiveCache, TemporaryNamesACrashLeftAreRemoved) {
 TEST(CacheFile, ThreadsLinkingOneNameAtOnceAllSucceedAndLeaveNoTemporaryName) {
   TempDir dir;
   const std::string name = "0123456789abcdef.ckptfs-cache";
+  const std::atomic<bool> stopping{false};
   std::vector<std::thread> threads;
   std::vector<std::string> errors(8);
   for (int i = 0; i < 8; ++i)
@@ -377,7 +380,7 @@ TEST(CacheFile, ThreadsLinkingOneNameAtOnceAllSucceedAndLeaveNoTemporaryName) {
           CacheFile f("archive.tar.zst", dir.path(), 1 << 20);
           std::string data = "thread " + std::to_string(i) + " save " + std::to_string(k);
           f.write(data.data(), data.size(), f.allocate(data.size()));
-          f.link_as(name);
+          f.link_as(name, stopping);
         }
       } catch (const std::exception& e) {
         errors[i] = e.what();
@@ -419,6 +422,7 @@ TEST(ArchiveCacheMount, SecondMountUsesTheCacheAndNocacheKeepsNothing) {
   {
     Mount m({archive}, {"-o", opt});
     want = run("cd " + shell_quote(m.path()) + " && cat procs/*/maps | sha256sum").out;
+    ASSERT_TRUE(wait_for_cache_entry(tmp / "c")) << m.log();
     EXPECT_TRUE(m.unmount()) << m.log();
   }
   auto entries = cache_entries(tmp / "c");
@@ -456,10 +460,9 @@ TEST(ArchiveCacheMount, ARelativeCacheDirIsWhereTheCommandRan) {
                         " -o cache=" + rel + " " + shell_quote(example()) + " mp 2>&1");
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_NE(run("ls " + shell_quote(tmp / "mp/procs")).out, "");
+  // The daemon saves, syncs and names the entry once mounted.
+  EXPECT_TRUE(wait_for_cache_entry(tmp / rel));
   ASSERT_EQ(run("fusermount3 -u " + shell_quote(tmp / "mp")).status, 0);
-  // The daemon saves, syncs and names the entry before it exits.
-  for (int i = 0; i < 300 && cache_entries(tmp / rel).empty(); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_EQ(cache_entries(tmp / rel).size(), 1u);
   EXPECT_FALSE(fs::exists("/" + rel)) << "the entry went to /" << rel;
 }

@@ -281,12 +281,13 @@ TEST_F(ElfCoreFixture, NotesCarryTheCheckpointsState) {
           EXPECT_EQ(get<uint32_t>(n.desc, 40), tree["pgid"].get<uint32_t>());
           EXPECT_EQ(get<uint32_t>(n.desc, 44), tree["sid"].get<uint32_t>());
           // user_regs_struct order (sys/user.h).
-          const char* order[] = {"r15",     "r14",     "r13", "r12", "bp",    "bx", "r11",
-                                 "r10",     "r9",      "r8",  "ax",  "cx",    "dx", "si",
-                                 "di",      "orig_ax", "ip",  "cs",  "flags", "sp", "ss",
-                                 "fs_base", "gs_base", "ds",  "es",  "fs",    "gs"};
-          for (size_t i = 0; i < std::size(order); ++i)
-            EXPECT_EQ(get<uint64_t>(n.desc, 112 + i * 8), crit_u64(r[order[i]])) << order[i];
+          const char* user_regs[] = {"r15",     "r14",     "r13", "r12", "bp",    "bx", "r11",
+                                     "r10",     "r9",      "r8",  "ax",  "cx",    "dx", "si",
+                                     "di",      "orig_ax", "ip",  "cs",  "flags", "sp", "ss",
+                                     "fs_base", "gs_base", "ds",  "es",  "fs",    "gs"};
+          for (size_t i = 0; i < std::size(user_regs); ++i)
+            EXPECT_EQ(get<uint64_t>(n.desc, 112 + i * 8), crit_u64(r[user_regs[i]]))
+                << user_regs[i];
           EXPECT_EQ(get<int32_t>(n.desc, 328), 1);
           break;
         }
@@ -575,7 +576,7 @@ TEST_P(ElfCoreGdb, GdbLoadsTheCoreWithoutTheExecutable) {
   std::regex lwp(R"(^[ *]\s*\d+\s+LWP (\d+)\s)");
   std::istringstream in(r.out);
   for (std::string line; std::getline(in, line);)
-    if (std::regex_search(line, m, lwp)) listed.insert(std::stoul(m[1]));
+    if (std::regex_search(line, m, lwp)) listed.insert(static_cast<uint32_t>(std::stoul(m[1])));
   for (const auto& [tid, w] : want) expected.insert(tid);
   EXPECT_EQ(listed, expected);
 
@@ -602,7 +603,7 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, ElfCoreGdb,
                          ::testing::Values(MountCase{"ImageDirectory", "proc-tree", "proc-tree"},
                                            MountCase{"PodmanZstd", "webapp-checkpoint.tar.zst",
                                                      "webapp"}),
-                         [](const auto& info) { return info.param.name; });
+                         [](const auto& test_case) { return test_case.param.name; });
 
 }  // namespace
 }  // namespace ckptfs::test

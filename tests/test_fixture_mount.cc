@@ -45,6 +45,7 @@ class FixtureMount : public MountedFixtureTest<FixtureCase> {
     const std::vector<std::string> args = {"-o", "cache=" + cache_.path()};
     {
       Mount first(in, args);
+      ASSERT_TRUE(wait_for_cache_entry(cache_.path())) << first.log();
       ASSERT_TRUE(first.unmount()) << first.log();
     }
     std::vector<std::filesystem::path> entries;
@@ -291,7 +292,7 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, FixtureMount,
                                            FixtureCase{"PodmanZstdFromCache",
                                                        "webapp-checkpoint.tar.zst", "webapp",
                                                        "webapp", "Podman", "runc", true}),
-                         [](const auto& info) { return info.param.name; });
+                         [](const auto& test_case) { return test_case.param.name; });
 
 }  // namespace
 }  // namespace ckptfs::test

@@ -155,7 +155,8 @@ std::optional<TarListing> lookup(const std::string& dir, const Identity& id,
 }
 
 // Writes the index and header after the data, syncs, and names the file.
-void store(CacheFile& cache, const std::string& index, const Identity& id) {
+void store(CacheFile& cache, const std::string& index, const Identity& id,
+           const std::atomic<bool>& stopping) {
   cache::header h;
   id.to(*h.mutable_archive());
   h.set_index_off(cache.allocate(index.size()));
@@ -164,7 +165,7 @@ void store(CacheFile& cache, const std::string& index, const Identity& id) {
   cache.write(index.data(), index.size(), h.index_off());
   std::string block = encode_header(h);
   cache.write(block.data(), block.size(), 0);
-  cache.link_as(id.key());
+  cache.link_as(id.key(), stopping);
 }
 
 // Oldest-used entries go first until the directory fits in max_bytes; the
@@ -241,7 +242,8 @@ std::string default_cache_dir() {
 
 TarListing read_compressed_cached(const std::string& path, std::shared_ptr<FileHandle> file,
                                   const struct stat& st, TarReadOptions options,
-                                  const CacheSettings& settings, std::function<void()>* save) {
+                                  const CacheSettings& settings,
+                                  std::function<void(const std::atomic<bool>&)>* save) {
   uint64_t size = static_cast<uint64_t>(st.st_size);
   std::string dir = settings.persist || settings.dir_given ? usable_dir(settings) : "";
   std::optional<Identity> id;
@@ -256,9 +258,10 @@ TarListing read_compressed_cached(const std::string& path, std::shared_ptr<FileH
   TarListing listing = read_tar_streamed(path, FileBlob(file, 0, size, path), options);
   if (id && cache->unnamed()) {
     // The index now, while the listing is ours; the disk work may wait.
-    auto saving = [cache, index = encode_listing(listing, *cache->handle()), id = *id, dir] {
+    auto saving = [cache, index = encode_listing(listing, *cache->handle()), id = *id,
+                   dir](const std::atomic<bool>& stopping) {
       try {
-        store(*cache, index, id);
+        store(*cache, index, id, stopping);
         evict(dir, cache->limit(), id.key());
       } catch (const SystemError&) {
         // A full or read-only cache directory costs the next mount time, not this one.
@@ -269,7 +272,7 @@ TarListing read_compressed_cached(const std::string& path, std::shared_ptr<FileH
     if (settings.defer_save && save)
       *save = std::move(saving);
     else
-      saving();
+      saving(std::atomic<bool>(false));
   }
   return listing;
 }

@@ -62,7 +62,7 @@ bool get_member(const cache::member& in, Member& m, const std::shared_ptr<FileHa
 }  // namespace
 
 std::string encode_listing(const TarListing& listing, const FileHandle& file) {
-  cache::index index;
+  cache::listing index;
   if (listing.root) put_member(*index.mutable_root(), "", *listing.root, file);
   for (const auto& [name, m] : listing.members) put_member(*index.add_members(), name, m, file);
   return index.SerializeAsString();
@@ -70,7 +70,7 @@ std::string encode_listing(const TarListing& listing, const FileHandle& file) {
 
 std::optional<TarListing> decode_listing(std::string_view bytes, std::shared_ptr<FileHandle> file,
                                          uint64_t file_size, const std::string& origin) {
-  cache::index index;
+  cache::listing index;
   if (bytes.size() > INT_MAX || !index.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
     return std::nullopt;
   TarListing out;

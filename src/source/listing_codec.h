@@ -1,6 +1,6 @@
 #pragma once
 // A TarListing as bytes, for the persisted cache: every member with its data
-// as a range of the cache file, as a ckptfs.cache.index message
+// as a range of the cache file, as a ckptfs.cache.listing message
 // (proto/cache_index.proto). Decoding trusts nothing (the cache directory is
 // the user's, but a truncated, stale or tampered file must not crash a
 // mount or serve bytes from outside the file).
