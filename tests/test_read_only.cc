@@ -164,7 +164,7 @@ TEST_P(ReadOnly, TheKernelRefusesEveryChangeOfTheReadOnlyMount) {
       << "the kernel let a change through to the daemon";
 }
 
-// The daemon's own refusals (src/fuse/fuse_fs.cc), reached by making the
+// The daemon's own refusals (src/fuse/ops.cc), reached by making the
 // mount writable under it: as root, a remount without MS_RDONLY clears the
 // read-only flags of the mount and of the FUSE superblock, so the kernel then
 // sends every change on to the daemon. Each call must fail with EROFS, and
