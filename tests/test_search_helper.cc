@@ -330,7 +330,13 @@ TEST(SearchErrors, OneLineNamingThePath) {
     EXPECT_NE(r.err.find(path), std::string::npos) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   }
-  CommandResult r = search("-r '(' " + shell_quote(empty.path()));
+  // A file other than mem: its offsets are not addresses.
+  write_file(empty / "dump.bin", "CKPTFS");
+  CommandResult r = search("-s CKPTFS " + shell_quote(empty / "dump.bin"));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find(empty / "dump.bin" + ": not a procs/<pid>/mem file"), std::string::npos)
+      << r.err;
+  r = search("-r '(' " + shell_quote(empty.path()));
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("bad regular expression"), std::string::npos) << r.err;
   r = search("");
