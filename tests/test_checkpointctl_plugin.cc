@@ -23,6 +23,7 @@
 #include <chrono>
 #include <filesystem>
 #include <set>
+#include <thread>
 
 #include "support/groundtruth.h"
 #include "support/mount.h"
@@ -214,7 +215,11 @@ TEST(CheckpointctlPlugin, MountThenUmountTheExample) {
             " count=18");
     EXPECT_EQ(d.out, "CKPTFS_HEAP_MARKER");
   }
-  // -o cache=DIR reached ckptfs: the decompressed archive is kept there.
+  // -o cache=DIR reached ckptfs: the decompressed archive is kept there (the
+  // daemon saves it in the background once mounted, so it may take a moment).
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (fs::is_empty(cache.path()) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
   EXPECT_FALSE(fs::is_empty(cache.path()));
 
   r = exec_plugin(plugin("umount"), {mnt.path()});
