@@ -117,7 +117,8 @@ std::optional<TarListing> lookup(const std::string& dir, const Identity& id,
 }
 
 // Writes the index and header after the data, syncs, and names the file.
-void store(CacheFile& cache, const std::string& index, const Identity& id) {
+void store(CacheFile& cache, const std::string& index, const Identity& id,
+           const std::atomic<bool>& stopping) {
   Header h{};
   std::memcpy(h.magic, kMagic, sizeof kMagic);
   h.id = id;
@@ -127,7 +128,7 @@ void store(CacheFile& cache, const std::string& index, const Identity& id) {
   h.header_sum = header_sum(h);
   cache.write(index.data(), index.size(), h.index_off);
   cache.write(&h, sizeof h, 0);
-  cache.link_as(id.key());
+  cache.link_as(id.key(), stopping);
 }
 
 // Oldest-used entries go first until the directory fits in max_bytes; the
@@ -197,7 +198,8 @@ std::string default_cache_dir() {
 
 TarListing read_compressed_cached(const std::string& path, std::shared_ptr<FileHandle> file,
                                   const struct stat& st, TarReadOptions options,
-                                  const CacheSettings& settings, std::function<void()>* save) {
+                                  const CacheSettings& settings,
+                                  std::function<void(const std::atomic<bool>&)>* save) {
   uint64_t size = static_cast<uint64_t>(st.st_size);
   std::string dir = settings.persist || settings.dir_given ? usable_dir(settings) : "";
   std::optional<Identity> id;
@@ -212,9 +214,10 @@ TarListing read_compressed_cached(const std::string& path, std::shared_ptr<FileH
   TarListing listing = read_tar_streamed(path, FileBlob(file, 0, size, path), options);
   if (id && cache->unnamed()) {
     // The index now, while the listing is ours; the disk work may wait.
-    auto saving = [cache, index = encode_listing(listing, *cache->handle()), id = *id, dir] {
+    auto saving = [cache, index = encode_listing(listing, *cache->handle()), id = *id,
+                   dir](const std::atomic<bool>& stopping) {
       try {
-        store(*cache, index, id);
+        store(*cache, index, id, stopping);
         evict(dir, cache->limit(), id.key());
       } catch (const SystemError&) {
         // A full or read-only cache directory costs the next mount time, not this one.
@@ -225,7 +228,7 @@ TarListing read_compressed_cached(const std::string& path, std::shared_ptr<FileH
     if (settings.defer_save && save)
       *save = std::move(saving);
     else
-      saving();
+      saving(std::atomic<bool>(false));
   }
   return listing;
 }

@@ -11,6 +11,7 @@
 
 #include <sys/stat.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -32,6 +33,6 @@ std::string default_cache_dir();
 TarListing read_compressed_cached(const std::string& path, std::shared_ptr<FileHandle> file,
                                   const struct stat& st, TarReadOptions options,
                                   const CacheSettings& settings,
-                                  std::function<void()>* save = nullptr);
+                                  std::function<void(const std::atomic<bool>&)>* save = nullptr);
 
 }  // namespace ckptfs

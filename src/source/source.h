@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -39,8 +40,10 @@ struct Source {
   std::map<std::string, Member> members;
   // With CacheSettings::defer_save, the cache entry still to save (empty when
   // there is none). Safe to run while members are read; errors are the
-  // caller's to ignore (the next mount then decompresses again).
-  std::function<void()> save_cache;
+  // caller's to ignore (the next mount then decompresses again). It gives up,
+  // leaving no entry, soon after `stopping` turns true: an unmount does not
+  // wait for a GiB to reach the disk.
+  std::function<void(const std::atomic<bool>& stopping)> save_cache;
 
   const Member* find(const std::string& name) const;
 };

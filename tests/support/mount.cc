@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <thread>
@@ -21,6 +22,17 @@ bool is_mounted(const std::string& path) {
     for (int k = 0; k < 4 && i != std::string::npos; ++k) i = line.find(' ', i) + 1;
     size_t j = line.find(' ', i);
     if (line.substr(i, j - i) == path) return true;
+  }
+  return false;
+}
+
+bool wait_for_cache_entry(const std::string& dir) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+      if (e.path().filename().string().ends_with(".ckptfs-cache")) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return false;
 }

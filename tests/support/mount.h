@@ -38,4 +38,8 @@ class Mount {
 // True if path is a mount point right now (from /proc/self/mountinfo).
 bool is_mounted(const std::string& path);
 
+// Waits (up to 60 s) until the daemon has saved a persisted cache entry in
+// dir: it saves after mounting, and gives the save up when unmounted first.
+bool wait_for_cache_entry(const std::string& dir);
+
 }  // namespace ckptfs::test
