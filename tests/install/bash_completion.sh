@@ -25,7 +25,7 @@ check() {
     failed=$((failed + 1))
   fi
 }
-check "ckptfs -" "--|--help|--version|-V|-d|-f|-h|-o|"
+check "ckptfs -" "--|--help|--version|-V|-d|-f|-h|-o|-s|"
 check "ckptfs --v" "--version|"
 check "ckptfs -o no" "noatime|nocache|"
 check "ckptfs -o ca" "cache=|cache_max=|"
@@ -33,12 +33,14 @@ check "ckptfs -o nocache,allow_o" "nocache,allow_other|"
 check "ckptfs -o cache=" "cache/|ckpt dir/|mnt/|"      # after "=": the directory only
 check "ckptfs -o cache=ca" "cache/|"
 check "ckptfs -o ro,cache=m" "mnt/|"
+check "ckptfs -o log=ex" "example.tar.zst|"                # after "log=": a file
+check "ckptfs -o nocache,log=c" "cache/|ckpt dir/|"
 check "ckptfs ex" "example.tar.zst|"
 check "ckptfs -f example.tar.zst m" "mnt|"
 check "ckptfs example.tar.zst ckpt" "ckpt dir|"
 check "ckptfs -o nocache example.tar.zst mnt" "mnt|"
 if [ "$failed" -gt 0 ]; then
-  echo "bash_completion: $failed of 12 cases failed" >&2
+  echo "bash_completion: $failed of 14 cases failed" >&2
   exit 1
 fi
-echo "bash_completion: PASS: 12 cases"
+echo "bash_completion: PASS: 14 cases"
