@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <random>
 
+#include "ghost.pb.h"
 #include "images/image_reader.h"
 #include "images/magic.h"
 #include "model/loader.h"
@@ -460,6 +461,59 @@ TEST_F(LoaderTest, MapsNaming) {
   EXPECT_EQ(p.vmas[7].shmem_id, 4242u);
   EXPECT_EQ(p.vmas[8].inode, 5555u);
   EXPECT_EQ(p.vmas[8].shmem_id, 5555u);
+}
+
+// CRIU records no inode for a file that still has a name, but a deleted one's
+// ghost-file header has its device and inode (format doc §11.2).
+TEST_F(LoaderTest, DeletedMappedFileShowsItsGhostsDeviceAndInode) {
+  constexpr uint32_t kFile = S::kRegular | S::kFilePrivate;
+  w_.inventory();
+  w_.reg_file(15, "/tmp/ckptfs-pg/uidshim.so");
+  w_.remap(15, 0x1a, 1);  // GHOST: ghost-file-1a.img
+  w_.reg_file(16, "/tmp/linked");
+  w_.remap(16, 17, 0);  // LINKED: the link is on disk, no inode in the images
+  w_.reg_file(17, "/tmp/link_remap.1");
+  w_.reg_file(18, "/usr/lib/libc.so.6");
+  w_.process(1, 0, "app");
+  w_.vma(1, 0x400000, 0x401000, kR, kMapPrivate, kFile, 15);
+  w_.vma(1, 0x401000, 0x402000, kRX, kMapPrivate, kFile, 15, 0x1000);
+  w_.vma(1, 0x500000, 0x501000, kR, kMapPrivate, kFile, 16);
+  w_.vma(1, 0x600000, 0x601000, kR, kMapPrivate, kFile, 18);
+  w_.finish();
+  criu::ghost_file_entry g;
+  g.set_uid(0);
+  g.set_gid(0);
+  g.set_mode(0100755);
+  g.set_dev((254u << 20) | 0);
+  g.set_ino(10969097);
+  w_.write_raw("ghost-file-1a.img",
+               image(magic::kCommon, magic::kGhostFile, {g.SerializeAsString()}) + "ELF");
+
+  const Process& p = load().procs.at(1);
+  ASSERT_EQ(p.vmas.size(), 4u);
+  for (int i : {0, 1}) {
+    EXPECT_EQ(p.vmas[i].path, "/tmp/ckptfs-pg/uidshim.so (deleted)");
+    EXPECT_EQ(p.vmas[i].dev_major, 254u);
+    EXPECT_EQ(p.vmas[i].dev_minor, 0u);
+    EXPECT_EQ(p.vmas[i].inode, 10969097u);
+  }
+  EXPECT_EQ(p.vmas[2].path, "/tmp/linked (deleted)");
+  EXPECT_EQ(p.vmas[2].inode, 0u);
+  EXPECT_EQ(p.vmas[3].inode, 0u);
+  EXPECT_EQ(p.vmas[3].dev_major, 0u);
+}
+
+TEST_F(LoaderTest, AnUnreadableGhostLeavesTheInodeUnknownButLoads) {
+  w_.inventory();
+  w_.reg_file(15, "/tmp/gone.so");
+  w_.remap(15, 2, 1);
+  w_.process(1, 0, "app");
+  w_.vma(1, 0x400000, 0x401000, kR, kMapPrivate, S::kRegular | S::kFilePrivate, 15);
+  w_.finish();
+  w_.write_raw("ghost-file-2.img", "not a ghost");
+  const Process& p = load().procs.at(1);
+  EXPECT_EQ(p.vmas[0].path, "/tmp/gone.so (deleted)");
+  EXPECT_EQ(p.vmas[0].inode, 0u);
 }
 
 TEST_F(LoaderTest, ZombieWithoutMmLoads) {

@@ -15,6 +15,7 @@
 #include "mnt.pb.h"
 #include "model/container_meta.h"
 #include "model/file_desc.h"
+#include "model/ghost_file.h"
 #include "model/vma_naming.h"
 #include "pagemap.pb.h"
 #include "pstree.pb.h"
@@ -71,6 +72,7 @@ class Loader {
 
   void load_inventory();
   void load_files();
+  void load_ghost_inode(uint32_t file_id, uint32_t ghost_id);
   void load_process(const criu::pstree_entry& e);
   Pagemap load_pagemap(const std::string& name, bool shared);
   const Pagemap* shmem(uint64_t id);
@@ -79,6 +81,7 @@ class Loader {
 
   Checkpoint& c_;
   std::map<uint32_t, uint32_t> mnt_dev_;
+  std::map<uint32_t, FileInode> inodes_;  // file id -> device and inode, from ghost files
   std::map<uint64_t, std::optional<Pagemap>> shmem_;
 };
 
@@ -104,6 +107,9 @@ void Loader::load_files() {
       // LINKED (0) and GHOST (1) both mean the original path was unlinked.
       uint32_t type = m.has_remap_type() ? m.remap_type() : ((m.remap_id() >> 31) ? 1 : 0);
       if (type == 0 || type == 1) c_.deleted_files.insert(m.orig_id());
+      if (type == 1)
+        load_ghost_inode(m.orig_id(),
+                         m.has_remap_type() ? m.remap_id() : (m.remap_id() & 0x7fffffffu));
     }
   }
   for (const auto& [name, m] : c_.source->members) {
@@ -112,6 +118,20 @@ void Loader::load_files() {
     ImageReader r = ImageReader::from_blob(name, *m.blob, magic::kMountpoints);
     criu::mnt_entry e;
     while (r.next(e)) mnt_dev_[e.mnt_id()] = e.root_dev();
+  }
+}
+
+// A ghost file's header records the unlinked file's device and inode, which
+// its maps lines show. Only a label: an unreadable ghost image leaves them
+// unknown here, and files/deleted/ reports it.
+void Loader::load_ghost_inode(uint32_t file_id, uint32_t ghost_id) {
+  std::string name = fmt::format("ghost-file-{:x}.img", ghost_id);
+  const Blob* b = find(name);
+  if (!b) return;
+  try {
+    criu::ghost_file_entry g = read_ghost_header(img_name(name), *b);
+    if (g.has_dev() && g.has_ino()) inodes_[file_id] = {g.dev(), g.ino()};
+  } catch (const InputError&) {
   }
 }
 
@@ -289,7 +309,7 @@ void Loader::load_process(const criu::pstree_entry& e) {
       if (ids->next(k)) p.files_id = k.files_id();
     }
     auto mm = single<criu::mm_entry>(needed(fmt::format("mm-{}.img", p.pid)), magic::kMm);
-    FileTables tables{&c_.files, &c_.memfd_inodes, &mnt_dev_, &c_.deleted_files};
+    FileTables tables{&c_.files, &c_.memfd_inodes, &mnt_dev_, &c_.deleted_files, &inodes_};
     uint64_t prev_end = 0;
     for (int i = 0; i < mm.vmas_size(); ++i) {
       const criu::vma_entry& v = mm.vmas(i);

@@ -98,6 +98,15 @@ Vma describe_vma(const criu::vma_entry& v, const criu::mm_entry& mm, const FileT
         auto it = t.mnt_dev->find(static_cast<uint32_t>(f->reg().mnt_id()));
         if (it != t.mnt_dev->end()) set_dev(out, it->second);
       }
+      // CRIU records no inode for a file that still has a name (0 here, like
+      // the device without a mount table); a deleted file's ghost has both.
+      if (t.inodes) {
+        auto it = t.inodes->find(f->id());
+        if (it != t.inodes->end()) {
+          set_dev(out, it->second.dev);
+          out.inode = it->second.ino;
+        }
+      }
     }
   } else if (st & S::kAioRing) {
     out.kind = VmaKind::AioRing;

@@ -12,11 +12,20 @@
 
 namespace ckptfs {
 
+// A file's device (kernel encoding, major << 20 | minor) and inode number.
+struct FileInode {
+  uint32_t dev = 0;
+  uint64_t ino = 0;
+};
+
 struct FileTables {
   const std::map<uint32_t, criu::file_entry>* files = nullptr;
   const std::map<uint64_t, criu::memfd_inode_entry>* memfd_inodes = nullptr;  // by inode_id
   const std::map<uint32_t, uint32_t>* mnt_dev = nullptr;  // mnt_id -> root_dev (kernel encoding)
   const std::set<uint32_t>* deleted = nullptr;  // file ids remap-fpath.img marks as unlinked
+  // File ids whose device and inode an image records: unlinked files (their
+  // ghost-file header). reg_file_entry itself has neither.
+  const std::map<uint32_t, FileInode>* inodes = nullptr;
 };
 
 Vma describe_vma(const criu::vma_entry& v, const criu::mm_entry& mm, const FileTables& t);
