@@ -12,6 +12,7 @@
 #include "images/image_reader.h"
 #include "images/magic.h"
 #include "model/loader.h"
+#include "ns.pb.h"
 #include "source/source.h"
 #include "support/image_writer.h"
 #include "support/input_error.h"
@@ -461,6 +462,59 @@ TEST_F(LoaderTest, MapsNaming) {
   EXPECT_EQ(p.vmas[7].shmem_id, 4242u);
   EXPECT_EQ(p.vmas[8].inode, 5555u);
   EXPECT_EQ(p.vmas[8].shmem_id, 5555u);
+}
+
+// ipc/shm.c names an attached segment's file "SYSV<key>" and gives it the
+// shmid as inode; the key is in the IPC namespace's image (format doc §16).
+TEST_F(LoaderTest, SysvSegmentsAreNamedByTheKeyOfTheirNamespace) {
+  constexpr uint32_t kSysv = S::kRegular | S::kAnonShared | S::kSysvIpc;
+  auto shm = [](uint32_t id, uint32_t key, uint64_t size, bool in_pagemaps = true) {
+    criu::ipc_shm_entry e;
+    e.mutable_desc()->set_id(id);
+    e.mutable_desc()->set_key(key);
+    e.mutable_desc()->set_mode(0600);
+    e.set_size(size);
+    if (in_pagemaps) e.set_in_pagemaps(true);
+    return e.SerializeAsString();
+  };
+  w_.inventory();
+  w_.process(1, 0, "postgres");
+  w_.ipc_ns(1, 9);
+  w_.vma(1, 0x7f0000000000, 0x7f0000002000, kRW, kMapShared, kSysv, 3);
+  w_.vma(1, 0x7f0000002000, 0x7f0000003000, kRW, kMapShared, kSysv, 0);
+  w_.vma(1, 0x7f0000004000, 0x7f0000005000, kRW, kMapShared, kSysv, 8);
+  w_.finish();
+  // Another namespace with the same shmid, and a pre-3.0 entry whose 5 bytes
+  // of content follow it (padded to 8) before the next entry.
+  w_.write_raw("ipcns-shm-7.img",
+               image(magic::kCommon, magic::kIpcShm, {shm(3, 0x11111111, 2 * kPage)}));
+  w_.write_raw("ipcns-shm-9.img", image(magic::kCommon, magic::kIpcShm, {shm(5, 0x55, 5, false)}) +
+                                      std::string("abcde\0\0\0", 8) +
+                                      entry(shm(3, 0x6dcc4f48, 5976)) +
+                                      entry(shm(0, 0x00a7c005, 56)));
+
+  const Process& p = load().procs.at(1);
+  ASSERT_EQ(p.vmas.size(), 3u);
+  EXPECT_EQ(p.vmas[0].path, "/SYSV6dcc4f48 (deleted)");
+  EXPECT_EQ(p.vmas[0].inode, 3u);
+  EXPECT_EQ(p.vmas[0].kind, VmaKind::SysV);
+  EXPECT_EQ(p.vmas[1].path, "/SYSV00a7c005 (deleted)");
+  EXPECT_EQ(p.vmas[1].inode, 0u);
+  EXPECT_EQ(p.vmas[2].path, "/SYSV00000000 (deleted)") << "a shmid the image does not list";
+  EXPECT_EQ(p.vmas[2].inode, 8u);
+  for (const Vma& v : p.vmas) {
+    EXPECT_EQ(v.dev_major, 0u);
+    EXPECT_EQ(v.dev_minor, 1u);
+  }
+}
+
+TEST_F(LoaderTest, ACorruptIpcNamespaceImageNamesItself) {
+  w_.inventory();
+  live(1);
+  w_.finish();
+  w_.write_raw("ipcns-shm-9.img", image(magic::kCommon, magic::kIpcShm, {"\xff\xff"}));
+  std::string err = load_error();
+  EXPECT_NE(err.find("ipcns-shm-9.img"), std::string::npos) << err;
 }
 
 // CRIU records no inode for a file that still has a name, but a deleted one's

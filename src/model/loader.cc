@@ -16,6 +16,7 @@
 #include "model/container_meta.h"
 #include "model/file_desc.h"
 #include "model/ghost_file.h"
+#include "model/sysv_shm.h"
 #include "model/vma_naming.h"
 #include "pagemap.pb.h"
 #include "pstree.pb.h"
@@ -82,6 +83,7 @@ class Loader {
   Checkpoint& c_;
   std::map<uint32_t, uint32_t> mnt_dev_;
   std::map<uint32_t, FileInode> inodes_;  // file id -> device and inode, from ghost files
+  SysvShmTable sysv_;
   std::map<uint64_t, std::optional<Pagemap>> shmem_;
 };
 
@@ -112,6 +114,7 @@ void Loader::load_files() {
                          m.has_remap_type() ? m.remap_id() : (m.remap_id() & 0x7fffffffu));
     }
   }
+  sysv_ = load_sysv_shm(*c_.source, c_.layout);
   for (const auto& [name, m] : c_.source->members) {
     if (!name.starts_with(c_.layout.image_dir + "mountpoints-") || m.type != MemberType::File)
       continue;
@@ -304,12 +307,17 @@ void Loader::load_process(const criu::pstree_entry& e) {
   }
 
   if (p.state != TaskState::Zombie) {
+    uint32_t ipc_ns_id = 0;
     if (auto ids = open_optional(fmt::format("ids-{}.img", p.pid), magic::kIds)) {
       criu::task_kobj_ids_entry k;
-      if (ids->next(k)) p.files_id = k.files_id();
+      if (ids->next(k)) {
+        p.files_id = k.files_id();
+        ipc_ns_id = k.ipc_ns_id();
+      }
     }
     auto mm = single<criu::mm_entry>(needed(fmt::format("mm-{}.img", p.pid)), magic::kMm);
-    FileTables tables{&c_.files, &c_.memfd_inodes, &mnt_dev_, &c_.deleted_files, &inodes_};
+    FileTables tables{&c_.files,         &c_.memfd_inodes, &mnt_dev_,
+                      &c_.deleted_files, &inodes_,         sysv_segments(sysv_, ipc_ns_id)};
     uint64_t prev_end = 0;
     for (int i = 0; i < mm.vmas_size(); ++i) {
       const criu::vma_entry& v = mm.vmas(i);

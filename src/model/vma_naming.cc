@@ -82,8 +82,16 @@ Vma describe_vma(const criu::vma_entry& v, const criu::mm_entry& mm, const FileT
     out.dev_minor = 1;
     out.pgoff = v.pgoff();
     if (st & S::kSysvIpc) {
+      // newseg() (ipc/shm.c) names the segment's file "SYSV<key>", the key
+      // shmget() was called with, and makes the shmid its inode number. The
+      // key is only in the IPC namespace's image: 0 without one.
       out.kind = VmaKind::SysV;
-      out.path = fmt::format("/SYSV{:08x} (deleted)", 0);
+      uint32_t key = 0;
+      if (t.sysv) {
+        auto it = t.sysv->find(static_cast<uint32_t>(v.shmid()));
+        if (it != t.sysv->end() && it->first == v.shmid()) key = it->second.key;
+      }
+      out.path = fmt::format("/SYSV{:08x} (deleted)", key);
     } else {
       out.kind = VmaKind::SharedAnon;
       out.path = "/dev/zero (deleted)";

@@ -9,6 +9,7 @@
 #include "memfd.pb.h"
 #include "mm.pb.h"
 #include "model/checkpoint.h"
+#include "model/sysv_shm.h"
 
 namespace ckptfs {
 
@@ -26,6 +27,7 @@ struct FileTables {
   // File ids whose device and inode an image records: unlinked files (their
   // ghost-file header). reg_file_entry itself has neither.
   const std::map<uint32_t, FileInode>* inodes = nullptr;
+  const std::map<uint32_t, SysvShmSegment>* sysv = nullptr;  // the task's IPC namespace, by shmid
 };
 
 Vma describe_vma(const criu::vma_entry& v, const criu::mm_entry& mm, const FileTables& t);
