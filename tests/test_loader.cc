@@ -570,6 +570,42 @@ TEST_F(LoaderTest, AnUnreadableGhostLeavesTheInodeUnknownButLoads) {
   EXPECT_EQ(p.vmas[0].inode, 0u);
 }
 
+// CRIU stores [vvar] + [vvar_vclock] as one VMA. On x86_64 only current
+// kernels (>= 6.15) have a 6-page one: [vvar] 4 pages, then [vvar_vclock] 2
+// (__VDSO_PAGES, VDSO_NR_VCLOCK_PAGES); older kernels had a lone 4-page
+// [vvar], so any other size stays one line.
+TEST_F(LoaderTest, VvarIsSplitOnlyWhenItsSizeTellsTheKernelsLayout) {
+  constexpr uint64_t kVvar = 0x7ffc00100000;
+  constexpr uint32_t kVvarStatus = kAnonStatus | S::kVvar;
+  w_.inventory();
+  w_.process(1, 0, "new");
+  w_.vma(1, kVvar, kVvar + 6 * kPage, kR, kMapPrivate, kVvarStatus);
+  w_.vma(1, kVvar + 6 * kPage, kVvar + 8 * kPage, kRX, kMapPrivate, kAnonStatus | S::kVdso);
+  w_.process(2, 1, "old");
+  w_.vma(2, kVvar, kVvar + 4 * kPage, kR, kMapPrivate, kVvarStatus);
+  w_.process(3, 1, "unmapped");
+  w_.vma(3, kVvar, kVvar + 5 * kPage, kR, kMapPrivate, kVvarStatus);
+  w_.finish();
+
+  const Checkpoint& c = load();
+  const auto& v = c.procs.at(1).vmas;
+  ASSERT_EQ(v.size(), 3u);
+  EXPECT_EQ(v[0].path, "[vvar]");
+  EXPECT_EQ(v[0].start, kVvar);
+  EXPECT_EQ(v[0].end, kVvar + 4 * kPage);
+  EXPECT_EQ(v[1].path, "[vvar_vclock]");
+  EXPECT_EQ(v[1].start, kVvar + 4 * kPage);
+  EXPECT_EQ(v[1].end, kVvar + 6 * kPage);
+  EXPECT_EQ(v[1].perms(), "r--p");
+  EXPECT_EQ(v[1].kind, VmaKind::Vvar);
+  EXPECT_EQ(v[2].path, "[vdso]");
+  for (uint32_t pid : {2u, 3u}) {
+    const auto& one = c.procs.at(pid).vmas;
+    ASSERT_EQ(one.size(), 1u);
+    EXPECT_EQ(one[0].path, "[vvar]");
+  }
+}
+
 TEST_F(LoaderTest, ZombieWithoutMmLoads) {
   w_.inventory();
   live(1, 0, "parent");

@@ -329,7 +329,7 @@ void Loader::load_process(const criu::pstree_entry& e) {
         fail(img_name(fmt::format("mm-{}.img", p.pid)), "VMA {}: 0x{:x} overlaps the previous VMA",
              i, v.start());
       prev_end = v.end();
-      p.vmas.push_back(describe_vma(v, mm, tables));
+      append_as_listed(p.vmas, describe_vma(v, mm, tables));
     }
     p.exe = file_path(mm.exe_file_id());
     mm.clear_vmas();

@@ -132,4 +132,17 @@ Vma describe_vma(const criu::vma_entry& v, const criu::mm_entry& mm, const FileT
   return out;
 }
 
+void append_as_listed(std::vector<Vma>& out, Vma v) {
+  constexpr uint64_t kVdsoPages = 6, kVclockPages = 2;
+  if (v.kind == VmaKind::Vvar && v.size() == kVdsoPages * kPageSize) {
+    Vma vclock = v;
+    v.end = vclock.start = v.end - kVclockPages * kPageSize;
+    vclock.path = "[vvar_vclock]";
+    out.push_back(std::move(v));
+    out.push_back(std::move(vclock));
+    return;
+  }
+  out.push_back(std::move(v));
+}
+
 }  // namespace ckptfs

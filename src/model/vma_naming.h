@@ -4,6 +4,7 @@
 
 #include <map>
 #include <set>
+#include <vector>
 
 #include "fdinfo.pb.h"
 #include "memfd.pb.h"
@@ -31,5 +32,14 @@ struct FileTables {
 };
 
 Vma describe_vma(const criu::vma_entry& v, const criu::mm_entry& mm, const FileTables& t);
+
+// Appends v as the kernel's maps would list it. CRIU stores [vvar] and the
+// [vvar_vclock] after it as one VVAR VMA (format doc §7.2); on x86_64 a VVAR
+// VMA of exactly 6 pages can only come from the layout of current kernels
+// (arch/x86/include/asm/vdso/vsyscall.h: __VDSO_PAGES 6, of which the last
+// VDSO_NR_VCLOCK_PAGES 2 are [vvar_vclock]), so it becomes those two lines.
+// Any other size stays one [vvar] line: older kernels had a lone 4-page
+// [vvar], and nothing in the images says which kernel wrote them.
+void append_as_listed(std::vector<Vma>& out, Vma v);
 
 }  // namespace ckptfs
