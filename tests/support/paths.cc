@@ -20,6 +20,9 @@ bool have_fixtures() {
   return ::stat((fixtures_dir() + "/proc-tree.groundtruth.json").c_str(), &st) == 0;
 }
 std::string fixture(const std::string& name) { return fixtures_dir() + "/" + name; }
+std::string repo_fixture(const std::string& rel) {
+  return std::string(CKPTFS_SOURCE_DIR) + "/tests/fixtures/" + rel;
+}
 std::string ckptfs_binary() { return CKPTFS_BINARY; }
 std::string source_dir() { return CKPTFS_SOURCE_DIR; }
 

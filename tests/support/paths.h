@@ -8,6 +8,8 @@ namespace ckptfs::test {
 std::string fixtures_dir();                    // ../shared/fixtures
 bool have_fixtures();                          // false in a user's clone without ../shared
 std::string fixture(const std::string& name);  // fixtures_dir() + "/" + name
+// A fixture committed with the tests (tests/fixtures/<rel>): always there.
+std::string repo_fixture(const std::string& rel);
 std::string ckptfs_binary();
 std::string source_dir();
 
