@@ -8,9 +8,11 @@
 #include <filesystem>
 #include <random>
 
+#include "ghost.pb.h"
 #include "images/image_reader.h"
 #include "images/magic.h"
 #include "model/loader.h"
+#include "ns.pb.h"
 #include "source/source.h"
 #include "support/image_writer.h"
 #include "support/input_error.h"
@@ -460,6 +462,148 @@ TEST_F(LoaderTest, MapsNaming) {
   EXPECT_EQ(p.vmas[7].shmem_id, 4242u);
   EXPECT_EQ(p.vmas[8].inode, 5555u);
   EXPECT_EQ(p.vmas[8].shmem_id, 5555u);
+}
+
+// ipc/shm.c names an attached segment's file "SYSV<key>" and gives it the
+// shmid as inode; the key is in the IPC namespace's image (format doc §16).
+TEST_F(LoaderTest, SysvSegmentsAreNamedByTheKeyOfTheirNamespace) {
+  constexpr uint32_t kSysv = S::kRegular | S::kAnonShared | S::kSysvIpc;
+  auto shm = [](uint32_t id, uint32_t key, uint64_t size, bool in_pagemaps = true) {
+    criu::ipc_shm_entry e;
+    e.mutable_desc()->set_id(id);
+    e.mutable_desc()->set_key(key);
+    e.mutable_desc()->set_mode(0600);
+    e.set_size(size);
+    if (in_pagemaps) e.set_in_pagemaps(true);
+    return e.SerializeAsString();
+  };
+  w_.inventory();
+  w_.process(1, 0, "postgres");
+  w_.ipc_ns(1, 9);
+  w_.vma(1, 0x7f0000000000, 0x7f0000002000, kRW, kMapShared, kSysv, 3);
+  w_.vma(1, 0x7f0000002000, 0x7f0000003000, kRW, kMapShared, kSysv, 0);
+  w_.vma(1, 0x7f0000004000, 0x7f0000005000, kRW, kMapShared, kSysv, 8);
+  w_.finish();
+  // Another namespace with the same shmid, and a pre-3.0 entry whose 5 bytes
+  // of content follow it (padded to 8) before the next entry.
+  w_.write_raw("ipcns-shm-7.img",
+               image(magic::kCommon, magic::kIpcShm, {shm(3, 0x11111111, 2 * kPage)}));
+  w_.write_raw("ipcns-shm-9.img", image(magic::kCommon, magic::kIpcShm, {shm(5, 0x55, 5, false)}) +
+                                      std::string("abcde\0\0\0", 8) +
+                                      entry(shm(3, 0x6dcc4f48, 5976)) +
+                                      entry(shm(0, 0x00a7c005, 56)));
+
+  const Process& p = load().procs.at(1);
+  ASSERT_EQ(p.vmas.size(), 3u);
+  EXPECT_EQ(p.vmas[0].path, "/SYSV6dcc4f48 (deleted)");
+  EXPECT_EQ(p.vmas[0].inode, 3u);
+  EXPECT_EQ(p.vmas[0].kind, VmaKind::SysV);
+  EXPECT_EQ(p.vmas[1].path, "/SYSV00a7c005 (deleted)");
+  EXPECT_EQ(p.vmas[1].inode, 0u);
+  EXPECT_EQ(p.vmas[2].path, "/SYSV00000000 (deleted)") << "a shmid the image does not list";
+  EXPECT_EQ(p.vmas[2].inode, 8u);
+  for (const Vma& v : p.vmas) {
+    EXPECT_EQ(v.dev_major, 0u);
+    EXPECT_EQ(v.dev_minor, 1u);
+  }
+}
+
+TEST_F(LoaderTest, ACorruptIpcNamespaceImageNamesItself) {
+  w_.inventory();
+  live(1);
+  w_.finish();
+  w_.write_raw("ipcns-shm-9.img", image(magic::kCommon, magic::kIpcShm, {"\xff\xff"}));
+  std::string err = load_error();
+  EXPECT_NE(err.find("ipcns-shm-9.img"), std::string::npos) << err;
+}
+
+// CRIU records no inode for a file that still has a name, but a deleted one's
+// ghost-file header has its device and inode (format doc §11.2).
+TEST_F(LoaderTest, DeletedMappedFileShowsItsGhostsDeviceAndInode) {
+  constexpr uint32_t kFile = S::kRegular | S::kFilePrivate;
+  w_.inventory();
+  w_.reg_file(15, "/tmp/ckptfs-pg/uidshim.so");
+  w_.remap(15, 0x1a, 1);  // GHOST: ghost-file-1a.img
+  w_.reg_file(16, "/tmp/linked");
+  w_.remap(16, 17, 0);  // LINKED: the link is on disk, no inode in the images
+  w_.reg_file(17, "/tmp/link_remap.1");
+  w_.reg_file(18, "/usr/lib/libc.so.6");
+  w_.process(1, 0, "app");
+  w_.vma(1, 0x400000, 0x401000, kR, kMapPrivate, kFile, 15);
+  w_.vma(1, 0x401000, 0x402000, kRX, kMapPrivate, kFile, 15, 0x1000);
+  w_.vma(1, 0x500000, 0x501000, kR, kMapPrivate, kFile, 16);
+  w_.vma(1, 0x600000, 0x601000, kR, kMapPrivate, kFile, 18);
+  w_.finish();
+  criu::ghost_file_entry g;
+  g.set_uid(0);
+  g.set_gid(0);
+  g.set_mode(0100755);
+  g.set_dev((254u << 20) | 0);
+  g.set_ino(10969097);
+  w_.write_raw("ghost-file-1a.img",
+               image(magic::kCommon, magic::kGhostFile, {g.SerializeAsString()}) + "ELF");
+
+  const Process& p = load().procs.at(1);
+  ASSERT_EQ(p.vmas.size(), 4u);
+  for (int i : {0, 1}) {
+    EXPECT_EQ(p.vmas[i].path, "/tmp/ckptfs-pg/uidshim.so (deleted)");
+    EXPECT_EQ(p.vmas[i].dev_major, 254u);
+    EXPECT_EQ(p.vmas[i].dev_minor, 0u);
+    EXPECT_EQ(p.vmas[i].inode, 10969097u);
+  }
+  EXPECT_EQ(p.vmas[2].path, "/tmp/linked (deleted)");
+  EXPECT_EQ(p.vmas[2].inode, 0u);
+  EXPECT_EQ(p.vmas[3].inode, 0u);
+  EXPECT_EQ(p.vmas[3].dev_major, 0u);
+}
+
+TEST_F(LoaderTest, AnUnreadableGhostLeavesTheInodeUnknownButLoads) {
+  w_.inventory();
+  w_.reg_file(15, "/tmp/gone.so");
+  w_.remap(15, 2, 1);
+  w_.process(1, 0, "app");
+  w_.vma(1, 0x400000, 0x401000, kR, kMapPrivate, S::kRegular | S::kFilePrivate, 15);
+  w_.finish();
+  w_.write_raw("ghost-file-2.img", "not a ghost");
+  const Process& p = load().procs.at(1);
+  EXPECT_EQ(p.vmas[0].path, "/tmp/gone.so (deleted)");
+  EXPECT_EQ(p.vmas[0].inode, 0u);
+}
+
+// CRIU stores [vvar] + [vvar_vclock] as one VMA. On x86_64 only current
+// kernels (>= 6.15) have a 6-page one: [vvar] 4 pages, then [vvar_vclock] 2
+// (__VDSO_PAGES, VDSO_NR_VCLOCK_PAGES); older kernels had a lone 4-page
+// [vvar], so any other size stays one line.
+TEST_F(LoaderTest, VvarIsSplitOnlyWhenItsSizeTellsTheKernelsLayout) {
+  constexpr uint64_t kVvar = 0x7ffc00100000;
+  constexpr uint32_t kVvarStatus = kAnonStatus | S::kVvar;
+  w_.inventory();
+  w_.process(1, 0, "new");
+  w_.vma(1, kVvar, kVvar + 6 * kPage, kR, kMapPrivate, kVvarStatus);
+  w_.vma(1, kVvar + 6 * kPage, kVvar + 8 * kPage, kRX, kMapPrivate, kAnonStatus | S::kVdso);
+  w_.process(2, 1, "old");
+  w_.vma(2, kVvar, kVvar + 4 * kPage, kR, kMapPrivate, kVvarStatus);
+  w_.process(3, 1, "unmapped");
+  w_.vma(3, kVvar, kVvar + 5 * kPage, kR, kMapPrivate, kVvarStatus);
+  w_.finish();
+
+  const Checkpoint& c = load();
+  const auto& v = c.procs.at(1).vmas;
+  ASSERT_EQ(v.size(), 3u);
+  EXPECT_EQ(v[0].path, "[vvar]");
+  EXPECT_EQ(v[0].start, kVvar);
+  EXPECT_EQ(v[0].end, kVvar + 4 * kPage);
+  EXPECT_EQ(v[1].path, "[vvar_vclock]");
+  EXPECT_EQ(v[1].start, kVvar + 4 * kPage);
+  EXPECT_EQ(v[1].end, kVvar + 6 * kPage);
+  EXPECT_EQ(v[1].perms(), "r--p");
+  EXPECT_EQ(v[1].kind, VmaKind::Vvar);
+  EXPECT_EQ(v[2].path, "[vdso]");
+  for (uint32_t pid : {2u, 3u}) {
+    const auto& one = c.procs.at(pid).vmas;
+    ASSERT_EQ(one.size(), 1u);
+    EXPECT_EQ(one[0].path, "[vvar]");
+  }
 }
 
 TEST_F(LoaderTest, ZombieWithoutMmLoads) {

@@ -288,31 +288,40 @@ TEST(MemoryViews, TableAndJsonCountPrivateAndSharedPagesApart) {
   p.memory.add(0x7f0000000000, kPageSize, shm, 0);
   p.shared_stored_bytes = kPageSize;
   ASSERT_EQ(p.memory.finish(), "");
+  // One stored page of a 1 MiB shared anonymous mapping, and a 1 MiB shared
+  // file mapping the checkpoint stores nothing of.
   p.vmas = {vma(0x1000, 0x100000, ""), vma(0x7f0000000000, 0x7f0000100000, "/dev/zero (deleted)"),
+            vma(0x7f0000100000, 0x7f0000200000, "/srv/data.db"),
             vma(0xffffffffff600000, 0xffffffffff601000, "[vsyscall]")};
+  p.vmas[1].shared = p.vmas[2].shared = true;
   Process& z = c.procs[12345];
   z.pid = 12345;
   z.comm = "evil\ncomm";
 
   ProcessMemory m = process_memory(p);
   EXPECT_EQ(m.dumped, 3 * kPageSize);
-  EXPECT_EQ(m.shared, kPageSize);
-  EXPECT_EQ(m.mapped, 0xff000u + 0x100000u) << "[vsyscall] is not counted, as in VSZ";
+  EXPECT_EQ(m.shared_dumped, kPageSize);
+  EXPECT_EQ(m.shared_mapped, 0x200000u);
+  EXPECT_EQ(m.mapped, 0xff000u + 0x200000u) << "[vsyscall] is not counted, as in VSZ";
 
   std::string table = render_memory_table(c);
   std::istringstream in(table);
   std::vector<std::string> lines;
   for (std::string l; std::getline(in, l);) lines.push_back(l);
   ASSERT_GE(lines.size(), 5u) << table;
-  EXPECT_EQ(lines[2], "  PID  COMMAND      DUMPED   SHARED   MAPPED") << table;
-  EXPECT_EQ(lines[3], "    1  nginx      12.0 KiB  4.0 KiB  2.0 MiB") << table;
-  EXPECT_EQ(lines[4], "12345  evil?comm       0 B      0 B      0 B") << table;
+  EXPECT_EQ(lines[2], "  PID  COMMAND      DUMPED  SHARED-DUMPED  SHARED-MAPPED   MAPPED") << table;
+  EXPECT_EQ(lines[3], "    1  nginx      12.0 KiB        4.0 KiB        2.0 MiB  3.0 MiB") << table;
+  EXPECT_EQ(lines[4], "12345  evil?comm       0 B            0 B            0 B      0 B") << table;
+  EXPECT_NE(table.find("SHARED-MAPPED  size of its MAP_SHARED mappings"), std::string::npos)
+      << "each column is explained under the table: " << table;
 
   auto j = nlohmann::json::parse(render_memory_json(c));
   EXPECT_EQ(j["processes"][0]["pid"], 1);
   EXPECT_EQ(j["processes"][0]["dumped_size"], 3 * kPageSize);
-  EXPECT_EQ(j["processes"][0]["shared_size"], kPageSize);
-  EXPECT_EQ(j["processes"][0]["mapped_size"], 0x1ff000u);
+  EXPECT_EQ(j["processes"][0]["shared_dumped_size"], kPageSize);
+  EXPECT_EQ(j["processes"][0]["shared_mapped_size"], 0x200000u);
+  EXPECT_FALSE(j["processes"][0].contains("shared_size")) << "the ambiguous name is gone";
+  EXPECT_EQ(j["processes"][0]["mapped_size"], 0x2ff000u);
   EXPECT_EQ(j["processes"][1]["command"], "evil\ncomm");
 }
 
@@ -511,7 +520,8 @@ TEST_P(MemoryViewsMount, ReadsAtRandomOffsetsEqualTheSequentialRead) {
 
 TEST_P(MemoryViewsMount, MemoryJsonMatchesTheGroundTruthsDumpedPages) {
   auto r =
-      run("jq -c '.processes[] | [.pid, .command, .dumped_size, .shared_size, .mapped_size]' " +
+      run("jq -c '.processes[] | [.pid, .command, .dumped_size, .shared_dumped_size, "
+          ".shared_mapped_size, .mapped_size]' " +
           shell_quote(container("memory.json")));
   ASSERT_EQ(r.status, 0) << r.err;
   std::map<uint32_t, nlohmann::json> rows;
@@ -523,21 +533,25 @@ TEST_P(MemoryViewsMount, MemoryJsonMatchesTheGroundTruthsDumpedPages) {
   std::string table = read_file(container("memory"));
   ASSERT_EQ(rows.size(), gt_["processes"].size()) << r.out;
   for (const auto& p : gt_["processes"]) {
-    uint64_t priv = 0, shared = 0, mapped = 0;
+    uint64_t priv = 0, shared = 0, shared_mapped = 0, mapped = 0;
     for (const auto& v : p["vmas"])
       (v["kind"] == "anon_shared" ? shared : priv) += v["nr_dumped_pages"].get<uint64_t>();
     std::istringstream maps(p["maps"].get<std::string>());
     for (std::string l; std::getline(maps, l);) {
       unsigned long long s, e;
-      if (std::sscanf(l.c_str(), "%llx-%llx", &s, &e) == 2 &&
-          l.find("[vsyscall]") == std::string::npos)
+      char perms[5] = {};
+      if (std::sscanf(l.c_str(), "%llx-%llx %4s", &s, &e, perms) == 3 &&
+          l.find("[vsyscall]") == std::string::npos) {
         mapped += e - s;
+        if (perms[3] == 's') shared_mapped += e - s;
+      }
     }
     const auto& row = rows[ns_pid(p)];
     EXPECT_EQ(row[1], p["comm"]);
     EXPECT_EQ(row[2].get<uint64_t>(), priv * 4096) << "pid " << ns_pid(p);
     EXPECT_EQ(row[3].get<uint64_t>(), shared * 4096) << "pid " << ns_pid(p);
-    EXPECT_EQ(row[4].get<uint64_t>(), mapped) << "pid " << ns_pid(p);
+    EXPECT_EQ(row[4].get<uint64_t>(), shared_mapped) << "pid " << ns_pid(p);
+    EXPECT_EQ(row[5].get<uint64_t>(), mapped) << "pid " << ns_pid(p);
     EXPECT_GT(priv, 0u) << "CRIU 4.2's nr_pages is counted (checkpointctl 1.3 shows 0 B)";
     // The table row says the same in human sizes.
     std::string line;
@@ -550,6 +564,7 @@ TEST_P(MemoryViewsMount, MemoryJsonMatchesTheGroundTruthsDumpedPages) {
     ASSERT_FALSE(line.empty()) << table;
     EXPECT_NE(line.find(human_size(priv * 4096)), std::string::npos) << line;
     EXPECT_NE(line.find(human_size(shared * 4096)), std::string::npos) << line;
+    EXPECT_NE(line.find(human_size(shared_mapped)), std::string::npos) << line;
     EXPECT_TRUE(line.ends_with(human_size(mapped))) << line;
   }
   // All rows of the table (header included) are aligned to the same width.

@@ -39,11 +39,9 @@ Msg message_at(const Blob& b, uint64_t off, uint32_t len, const std::string& nam
   return m;
 }
 
-}  // namespace
-
-GhostFile read_ghost_file(const std::string& name, std::shared_ptr<const Blob> image) {
-  const Blob& b = *image;
-  uint64_t pos = 0;
+// The header, and where the content starts after it.
+criu::ghost_file_entry header_at_start(const std::string& name, const Blob& b, uint64_t& pos) {
+  pos = 0;
   uint32_t m = u32_at(b, pos, name);
   pos += 4;
   if (m == magic::kCommon) {
@@ -53,9 +51,23 @@ GhostFile read_ghost_file(const std::string& name, std::shared_ptr<const Blob> i
   if (m != magic::kGhostFile)
     fail(name, "wrong magic 0x{:08x} (expected 0x{:08x})", m, magic::kGhostFile);
   uint32_t len = u32_at(b, pos, name);
-  GhostFile g;
-  g.header = message_at<criu::ghost_file_entry>(b, pos + 4, len, name);
+  auto header = message_at<criu::ghost_file_entry>(b, pos + 4, len, name);
   pos += 4 + len;
+  return header;
+}
+
+}  // namespace
+
+criu::ghost_file_entry read_ghost_header(const std::string& name, const Blob& image) {
+  uint64_t pos;
+  return header_at_start(name, image, pos);
+}
+
+GhostFile read_ghost_file(const std::string& name, std::shared_ptr<const Blob> image) {
+  const Blob& b = *image;
+  uint64_t pos;
+  GhostFile g;
+  g.header = header_at_start(name, b, pos);
   if (!S_ISREG(g.header.mode())) return g;
 
   if (!g.header.chunks()) {

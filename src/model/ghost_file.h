@@ -19,4 +19,8 @@ struct GhostFile {
 // name is the image's path for messages.
 GhostFile read_ghost_file(const std::string& name, std::shared_ptr<const Blob> image);
 
+// Only the header (mode, device, inode…), without walking the content: what
+// a maps line of the deleted file needs.
+criu::ghost_file_entry read_ghost_header(const std::string& name, const Blob& image);
+
 }  // namespace ckptfs

@@ -15,6 +15,8 @@
 #include "mnt.pb.h"
 #include "model/container_meta.h"
 #include "model/file_desc.h"
+#include "model/ghost_file.h"
+#include "model/sysv_shm.h"
 #include "model/vma_naming.h"
 #include "pagemap.pb.h"
 #include "pstree.pb.h"
@@ -71,6 +73,7 @@ class Loader {
 
   void load_inventory();
   void load_files();
+  void load_ghost_inode(uint32_t file_id, uint32_t ghost_id);
   void load_process(const criu::pstree_entry& e);
   Pagemap load_pagemap(const std::string& name, bool shared);
   const Pagemap* shmem(uint64_t id);
@@ -79,6 +82,8 @@ class Loader {
 
   Checkpoint& c_;
   std::map<uint32_t, uint32_t> mnt_dev_;
+  std::map<uint32_t, FileInode> inodes_;  // file id -> device and inode, from ghost files
+  SysvShmTable sysv_;
   std::map<uint64_t, std::optional<Pagemap>> shmem_;
 };
 
@@ -104,13 +109,31 @@ void Loader::load_files() {
       // LINKED (0) and GHOST (1) both mean the original path was unlinked.
       uint32_t type = m.has_remap_type() ? m.remap_type() : ((m.remap_id() >> 31) ? 1 : 0);
       if (type == 0 || type == 1) c_.deleted_files.insert(m.orig_id());
+      if (type == 1)
+        load_ghost_inode(m.orig_id(),
+                         m.has_remap_type() ? m.remap_id() : (m.remap_id() & 0x7fffffffu));
     }
   }
+  sysv_ = load_sysv_shm(*c_.source, c_.layout);
   for (const FileInDir& f : files_in(*c_.source, c_.layout.image_dir)) {
     if (!f.name.starts_with("mountpoints-")) continue;
     ImageReader r = ImageReader::from_blob(*f.path, *f.member->blob, magic::kMountpoints);
     criu::mnt_entry e;
     while (r.next(e)) mnt_dev_[e.mnt_id()] = e.root_dev();
+  }
+}
+
+// A ghost file's header records the unlinked file's device and inode, which
+// its maps lines show. Only a label: an unreadable ghost image leaves them
+// unknown here, and files/deleted/ reports it.
+void Loader::load_ghost_inode(uint32_t file_id, uint32_t ghost_id) {
+  std::string name = fmt::format("ghost-file-{:x}.img", ghost_id);
+  const Blob* b = find(name);
+  if (!b) return;
+  try {
+    criu::ghost_file_entry g = read_ghost_header(img_name(name), *b);
+    if (g.has_dev() && g.has_ino()) inodes_[file_id] = {g.dev(), g.ino()};
+  } catch (const InputError&) {
   }
 }
 
@@ -283,12 +306,17 @@ void Loader::load_process(const criu::pstree_entry& e) {
   }
 
   if (p.state != TaskState::Zombie) {
+    uint32_t ipc_ns_id = 0;
     if (auto ids = open_optional(fmt::format("ids-{}.img", p.pid), magic::kIds)) {
       criu::task_kobj_ids_entry k;
-      if (ids->next(k)) p.files_id = k.files_id();
+      if (ids->next(k)) {
+        p.files_id = k.files_id();
+        ipc_ns_id = k.ipc_ns_id();
+      }
     }
     auto mm = single<criu::mm_entry>(needed(fmt::format("mm-{}.img", p.pid)), magic::kMm);
-    FileTables tables{&c_.files, &c_.memfd_inodes, &mnt_dev_, &c_.deleted_files};
+    FileTables tables{&c_.files,         &c_.memfd_inodes, &mnt_dev_,
+                      &c_.deleted_files, &inodes_,         sysv_segments(sysv_, ipc_ns_id)};
     uint64_t prev_end = 0;
     for (int i = 0; i < mm.vmas_size(); ++i) {
       const criu::vma_entry& v = mm.vmas(i);
@@ -300,7 +328,7 @@ void Loader::load_process(const criu::pstree_entry& e) {
         fail(img_name(fmt::format("mm-{}.img", p.pid)), "VMA {}: 0x{:x} overlaps the previous VMA",
              i, v.start());
       prev_end = v.end();
-      p.vmas.push_back(describe_vma(v, mm, tables));
+      append_as_listed(p.vmas, describe_vma(v, mm, tables));
     }
     p.exe = file_path(mm.exe_file_id());
     mm.clear_vmas();

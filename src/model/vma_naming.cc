@@ -82,8 +82,16 @@ Vma describe_vma(const criu::vma_entry& v, const criu::mm_entry& mm, const FileT
     out.dev_minor = 1;
     out.pgoff = v.pgoff();
     if (st & S::kSysvIpc) {
+      // newseg() (ipc/shm.c) names the segment's file "SYSV<key>", the key
+      // shmget() was called with, and makes the shmid its inode number. The
+      // key is only in the IPC namespace's image: 0 without one.
       out.kind = VmaKind::SysV;
-      out.path = fmt::format("/SYSV{:08x} (deleted)", 0);
+      uint32_t key = 0;
+      if (t.sysv) {
+        auto it = t.sysv->find(static_cast<uint32_t>(v.shmid()));
+        if (it != t.sysv->end() && it->first == v.shmid()) key = it->second.key;
+      }
+      out.path = fmt::format("/SYSV{:08x} (deleted)", key);
     } else {
       out.kind = VmaKind::SharedAnon;
       out.path = "/dev/zero (deleted)";
@@ -97,6 +105,15 @@ Vma describe_vma(const criu::vma_entry& v, const criu::mm_entry& mm, const FileT
       if (t.mnt_dev && f->reg().mnt_id() >= 0) {
         auto it = t.mnt_dev->find(static_cast<uint32_t>(f->reg().mnt_id()));
         if (it != t.mnt_dev->end()) set_dev(out, it->second);
+      }
+      // CRIU records no inode for a file that still has a name (0 here, like
+      // the device without a mount table); a deleted file's ghost has both.
+      if (t.inodes) {
+        auto it = t.inodes->find(f->id());
+        if (it != t.inodes->end()) {
+          set_dev(out, it->second.dev);
+          out.inode = it->second.ino;
+        }
       }
     }
   } else if (st & S::kAioRing) {
@@ -113,6 +130,19 @@ Vma describe_vma(const criu::vma_entry& v, const criu::mm_entry& mm, const FileT
     out.path = "[stack]";
   }
   return out;
+}
+
+void append_as_listed(std::vector<Vma>& out, Vma v) {
+  constexpr uint64_t kVdsoPages = 6, kVclockPages = 2;
+  if (v.kind == VmaKind::Vvar && v.size() == kVdsoPages * kPageSize) {
+    Vma vclock = v;
+    v.end = vclock.start = v.end - kVclockPages * kPageSize;
+    vclock.path = "[vvar_vclock]";
+    out.push_back(std::move(v));
+    out.push_back(std::move(vclock));
+    return;
+  }
+  out.push_back(std::move(v));
 }
 
 }  // namespace ckptfs

@@ -37,7 +37,7 @@ std::string vma_file_name(const Vma& v) {
       name = "vdso";
       break;
     case VmaKind::Vvar:
-      name = "vvar";
+      name = v.path == "[vvar_vclock]" ? "vvar_vclock" : "vvar";
       break;
     case VmaKind::Vsyscall:
       name = "vsyscall";

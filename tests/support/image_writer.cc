@@ -185,6 +185,8 @@ void ImageDirWriter::remap(uint32_t orig_id, uint32_t remap_id, std::optional<ui
   remaps_.push_back(r);
 }
 
+void ImageDirWriter::ipc_ns(uint32_t pid, uint32_t ns) { proc(pid).ipc_ns = ns; }
+
 void ImageDirWriter::mount(uint32_t mnt_ns, uint32_t mnt_id, uint32_t root_dev) {
   criu::mnt_entry m;
   m.set_fstype(16);
@@ -278,6 +280,7 @@ void ImageDirWriter::finish() {
     const Proc& p = procs_.at(pid);
     pstree.push_back(p.pstree.SerializeAsString());
     criu::task_kobj_ids_entry ids;
+    if (p.ipc_ns) ids.set_ipc_ns_id(p.ipc_ns);
     if (p.has_mm) {
       ids.set_vm_id(pid);
       ids.set_files_id(pid);

@@ -96,6 +96,8 @@ class ImageDirWriter {
              uint64_t size);
   void remap(uint32_t orig_id, uint32_t remap_id, std::optional<uint32_t> type);
   void mount(uint32_t mnt_ns, uint32_t mnt_id, uint32_t root_dev);
+  // The IPC namespace id ids-<pid>.img gives the process (0 when not set).
+  void ipc_ns(uint32_t pid, uint32_t ns);
 
   // Writes every collected image. Call once, after everything is added.
   void finish();
@@ -122,6 +124,7 @@ class ImageDirWriter {
   struct Proc {
     criu::pstree_entry pstree;
     bool has_mm = true;
+    uint32_t ipc_ns = 0;
     criu::mm_entry mm;
     Pagemap pagemap;
   };

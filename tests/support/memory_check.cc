@@ -48,7 +48,7 @@ void expect_vmas_hash_like_dumped_view(const Mount& mount, const nlohmann::json&
   EXPECT_GT(checked, 0u);
 }
 
-void expect_markers_read_back(const Mount& mount, const nlohmann::json& gt) {
+void expect_markers_read_back(const Mount& mount, const nlohmann::json& gt, size_t at_least) {
   size_t checked = 0;
   for (const auto& p : gt["processes"]) {
     std::string path = mem_path(mount, ns_pid(p));
@@ -65,8 +65,9 @@ void expect_markers_read_back(const Mount& mount, const nlohmann::json& gt) {
     }
     ::close(fd);
   }
-  // Both fixtures hold ~2574 markers: far fewer means the ground truth was not read.
-  EXPECT_GT(checked, 2500u);
+  // The workload fixtures hold ~2574 markers each: far fewer means the ground
+  // truth was not read.
+  EXPECT_GE(checked, at_least);
 }
 
 void expect_memory_matches_groundtruth(const Mount& mount, const nlohmann::json& gt) {

@@ -39,6 +39,12 @@ std::string example(const std::string& name) {
   if (::stat(path.c_str(), &st) != 0) throw std::runtime_error("missing example: " + path);
   return path;
 }
+std::string repo_fixture(const std::string& rel) {
+  std::string path = source_dir() + "/tests/fixtures/" + rel;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) throw std::runtime_error("missing fixture: " + path);
+  return path;
+}
 std::string ckptfs_binary() { return CKPTFS_BINARY; }
 std::string source_dir() { return CKPTFS_SOURCE_DIR; }
 

@@ -18,6 +18,9 @@ std::string missing_fixtures_message();
 // (byte-identical to the fixtures' webapp-checkpoint.tar.zst). Tests that
 // need only an archive, not its ground truth, mount this one.
 std::string example(const std::string& name = "webapp-checkpoint.tar.zst");
+// A fixture committed with the tests (tests/fixtures/<rel>): every clone has
+// it; throws "missing fixture: PATH" if it is absent.
+std::string repo_fixture(const std::string& rel);
 std::string ckptfs_binary();
 std::string source_dir();
 

@@ -23,40 +23,47 @@ std::string printable(std::string s) {
 
 ProcessMemory process_memory(const Process& p) {
   ProcessMemory m;
-  m.shared = p.shared_stored_bytes;
+  m.shared_dumped = p.shared_stored_bytes;
   m.dumped = p.memory.stored_bytes() - p.shared_stored_bytes;
   m.unavailable = p.pages_unavailable * kPageSize;
-  for (const Vma& v : p.vmas)
+  for (const Vma& v : p.vmas) {
     if (v.end <= kUserAddressEnd) m.mapped += v.size();  // [vsyscall] is not in the mm, as in VSZ
+    if (v.shared) m.shared_mapped += v.size();
+  }
   return m;
 }
 
 std::string render_memory_table(const Checkpoint& c) {
   struct Row {
-    std::string pid, command, dumped, shared, mapped;
+    std::string cell[6];
   };
-  std::vector<Row> rows{{"PID", "COMMAND", "DUMPED", "SHARED", "MAPPED"}};
+  std::vector<Row> rows{{{"PID", "COMMAND", "DUMPED", "SHARED-DUMPED", "SHARED-MAPPED", "MAPPED"}}};
   bool any_unavailable = false;
   for (const auto& [pid, p] : c.procs) {
     ProcessMemory m = process_memory(p);
     any_unavailable |= m.unavailable > 0;
-    rows.push_back({std::to_string(pid), printable(p.comm), human_size(m.dumped),
-                    human_size(m.shared), human_size(m.mapped)});
+    rows.push_back(
+        {{std::to_string(pid), printable(p.comm), human_size(m.dumped), human_size(m.shared_dumped),
+          human_size(m.shared_mapped), human_size(m.mapped)}});
   }
-  size_t w[5] = {};
-  for (const Row& r : rows) {
-    w[0] = std::max(w[0], r.pid.size());
-    w[1] = std::max(w[1], r.command.size());
-    w[2] = std::max(w[2], r.dumped.size());
-    w[3] = std::max(w[3], r.shared.size());
-    w[4] = std::max(w[4], r.mapped.size());
-  }
+  size_t w[6] = {};
+  for (const Row& r : rows)
+    for (size_t i = 0; i < 6; ++i) w[i] = std::max(w[i], r.cell[i].size());
   std::string out =
       fmt::format("Memory pages of container \"{}\" (from the pagemaps)\n\n", printable(c.name));
   for (const Row& r : rows)
-    out += fmt::format("{:>{}}  {:<{}}  {:>{}}  {:>{}}  {:>{}}\n", r.pid, w[0], r.command, w[1],
-                       r.dumped, w[2], r.shared, w[3], r.mapped, w[4]);
-  out += "\nSHARED pages are stored once per object and counted in every process that maps them.\n";
+    out +=
+        fmt::format("{:>{}}  {:<{}}  {:>{}}  {:>{}}  {:>{}}  {:>{}}\n", r.cell[0], w[0], r.cell[1],
+                    w[1], r.cell[2], w[2], r.cell[3], w[3], r.cell[4], w[4], r.cell[5], w[5]);
+  out +=
+      "\n"
+      "DUMPED         the process's own pages stored in the checkpoint\n"
+      "SHARED-DUMPED  stored pages of the shared memory objects it maps (MAP_SHARED\n"
+      "               anonymous, memfd, SysV): stored once per object, counted in\n"
+      "               every process that maps them\n"
+      "SHARED-MAPPED  size of its MAP_SHARED mappings, stored or not, files included\n"
+      "               (checkpointctl's \"Shared memory size\")\n"
+      "MAPPED         size of all its mappings (VSZ)\n";
   if (any_unavailable)
     out += "Some pages are not in this checkpoint (parent image or lazy pages): see memory.json.\n";
   return out;
@@ -72,7 +79,8 @@ std::string render_memory_json(const Checkpoint& c) {
     e["pid"] = pid;
     e["command"] = p.comm;
     e["dumped_size"] = m.dumped;
-    e["shared_size"] = m.shared;
+    e["shared_dumped_size"] = m.shared_dumped;
+    e["shared_mapped_size"] = m.shared_mapped;
     e["mapped_size"] = m.mapped;
     e["unavailable_size"] = m.unavailable;
     j["processes"].push_back(std::move(e));
