@@ -120,10 +120,11 @@ TEST_F(ArchiveCache, ABrokenEntryIsReplaced) {
   open_source(archive_, persisting());
   std::string entry = cache_dir() + "/" + cache_entries(cache_dir())[0];
   std::string good = read_file(entry);
-  // The header records where the index is: u64 offset and length at 64 and 72.
+  // The header records where the index is: u64 offset and length at 88 and 96
+  // (after the magic and the identity's ten u64s).
   uint64_t index_off = 0, index_len = 0;
-  std::memcpy(&index_off, good.data() + 64, 8);
-  std::memcpy(&index_len, good.data() + 72, 8);
+  std::memcpy(&index_off, good.data() + 88, 8);
+  std::memcpy(&index_len, good.data() + 96, 8);
   ASSERT_GT(index_len, 0u);
   ASSERT_LE(index_off + index_len, good.size());
   uint64_t mid = index_off + index_len / 2;

@@ -10,8 +10,10 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "source/blob.h"
+#include "source/oci_image.h"
 
 namespace ckptfs {
 
@@ -29,7 +31,16 @@ struct Member {
   uint64_t rdev = 0;
 };
 
-enum class Packing { Directory, Tar, TarGzip, TarZstd, TarXz, TarBzip2 };
+enum class Packing {
+  Directory,
+  Tar,
+  TarGzip,
+  TarZstd,
+  TarXz,
+  TarBzip2,
+  OciLayout,   // an OCI image layout directory
+  OciArchive,  // a tar of one (podman save --format oci-archive)
+};
 const char* packing_name(Packing p);
 
 struct Source {
@@ -41,6 +52,10 @@ struct Source {
   // there is none). Safe to run while members are read; errors are the
   // caller's to ignore (the next mount then decompresses again).
   std::function<void()> save_cache;
+  // Packing::OciLayout / OciArchive: the images whose layers hold a
+  // checkpoint; members are their layers' content, each image's under its
+  // member_prefix ("" when there is one image).
+  std::vector<OciImage> oci_images;
 
   const Member* find(const std::string& name) const;
 };
@@ -70,7 +85,9 @@ struct SourceLimits {
 };
 
 // Opens a checkpoint by content: a directory, or a file whose magic bytes say
-// tar / gzip / zstd / xz / bzip2. Throws InputError naming the path otherwise.
+// tar / gzip / zstd / xz / bzip2; either may be an OCI image layout (an
+// oci-layout file at its top) whose images carry checkpoints. Throws
+// InputError naming the path otherwise.
 std::unique_ptr<Source> open_source(const std::string& path, const SourceLimits& limits = {});
 
 // Strips "./" and "/" prefixes and "." components; returns "" for names that
