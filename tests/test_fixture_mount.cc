@@ -273,6 +273,22 @@ TEST_P(FixtureMount, InfoNamesContainerEngineAndRuntime) {
   EXPECT_EQ(r.out, gt_["processes"][1]["comm"].get<std::string>() + "\n");
 }
 
+// CRIU counts in stats-dump the private pages it wrote; the ground truth
+// counts the pages the processes had dumped, shared memory apart.
+TEST_P(FixtureMount, DumpStatisticsCountTheDumpedPages) {
+  const auto& c = GetParam();
+  uint64_t pages = 0;
+  for (const auto& p : gt_["processes"])
+    for (const auto& v : p["vmas"])
+      if (v["kind"] != "anon_shared") pages += v["nr_dumped_pages"].get<uint64_t>();
+  auto j = nlohmann::json::parse(read_file(*mount_ / ("containers/" + c.container + "/info.json")));
+  EXPECT_EQ(j["statistics"]["pages_written"], pages);
+  EXPECT_GE(j["statistics"]["pages_scanned"].get<uint64_t>(), pages);
+  std::string info = read_file(*mount_ / ("containers/" + c.container + "/info"));
+  EXPECT_NE(info.find("  Pages written:  " + std::to_string(pages) + "\n"), std::string::npos)
+      << info;
+}
+
 TEST_P(FixtureMount, WritesFailWithErofs) {
   const auto& p = gt_["processes"][0];
   int fd = ::open(proc(p, "mem").c_str(), O_WRONLY);

@@ -230,6 +230,27 @@ TEST(OciSource, CompressedLayerIsCheckedInTheDecompressingPassAndCachedOnlyIfItM
 
 // ---- Several images, nested indexes, several layers.
 
+TEST(OciSource, EveryImageWithACheckpointIsOneCheckpointUnderItsOwnPrefix) {
+  TempDir tmp;
+  OciLayoutWriter w;
+  json a = w.image({w.blob(kOciLayerTar, tiny_layer("alpha"))}, kPodmanName, "example/a:1");
+  json b = w.image({w.blob(kOciLayerGzip, tiny_layer("beta", TarFilter::kGzip))}, kPodmanName,
+                   "example/b:1");
+  w.index({a, b});
+  w.write_dir(tmp / "layout");
+  auto src = std::shared_ptr<const Source>(open_source(tmp / "layout", no_persist()));
+  ASSERT_EQ(src->oci_images.size(), 2u);
+  EXPECT_NE(src->oci_images[0].member_prefix, src->oci_images[1].member_prefix);
+  auto cps = load_checkpoints(src, "layout");
+  ASSERT_EQ(cps.size(), 2u);
+  EXPECT_EQ(cps[0]->name, "tiny");
+  EXPECT_EQ(cps[1]->name, "tiny-2");
+  EXPECT_EQ(cps[0]->procs.at(1).comm, "alpha");
+  EXPECT_EQ(cps[1]->procs.at(1).comm, "beta");
+  EXPECT_EQ(cps[0]->info.oci->ref_name, "example/a:1");
+  EXPECT_EQ(cps[1]->info.oci->ref_name, "example/b:1");
+}
+
 TEST(OciSource, AnImageNamedTwiceIsMountedOnce) {
   TempDir tmp;
   OciLayoutWriter w;
@@ -652,6 +673,183 @@ INSTANTIATE_TEST_SUITE_P(Layouts, OciHostile, ::testing::ValuesIn(hostile_params
                            return info.param.c.name +
                                   (info.param.packed == Packed::kDir ? "Dir" : "Archive");
                          });
+
+// ---- Mounted: what info says about the image, against the README.
+
+class OciFixtureInfo : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    CKPTFS_REQUIRE_FIXTURES();
+    mount_ = std::make_unique<Mount>(fixture(kOciFixture));
+    info_ = read_file(*mount_ / "containers/webapp2/info");
+    json_ = json::parse(read_file(*mount_ / "containers/webapp2/info.json"));
+  }
+  void TearDown() override {
+    if (mount_) EXPECT_TRUE(mount_->unmount()) << mount_->log();
+  }
+  // "  <label>:<spaces><value>" as a line of a section.
+  bool has_row(const std::string& label, const std::string& value) const {
+    std::istringstream in(info_);
+    for (std::string l; std::getline(in, l);) {
+      if (!l.starts_with("  " + label + ":")) continue;
+      std::string rest = l.substr(label.size() + 3);
+      size_t i = rest.find_first_not_of(' ');
+      if (i != std::string::npos && rest.substr(i) == value) return true;
+    }
+    return false;
+  }
+  std::unique_ptr<Mount> mount_;
+  std::string info_;
+  json json_;
+};
+
+TEST_F(OciFixtureInfo, NamesTheImageItsManifestAndItsLayer) {
+  EXPECT_TRUE(has_row("Reference", kOciRefName)) << info_;
+  EXPECT_TRUE(has_row("Read from", "OCI archive")) << info_;
+  EXPECT_TRUE(has_row("Manifest", kOciManifestDigest)) << info_;
+  EXPECT_TRUE(has_row("Config", kOciConfigDigest)) << info_;
+  EXPECT_TRUE(has_row("Platform", "linux/amd64")) << info_;
+  EXPECT_TRUE(has_row("Layer", kOciLayerDigest)) << info_;
+  EXPECT_NE(info_.find("gzip, 154.9 KiB (158604 bytes); sha256 checked while decompressing"),
+            std::string::npos)
+      << info_;
+  const json& o = json_["oci_image"];
+  EXPECT_EQ(o["ref_name"], kOciRefName);
+  EXPECT_EQ(o["manifest_digest"], kOciManifestDigest);
+  EXPECT_EQ(o["config_digest"], kOciConfigDigest);
+  ASSERT_EQ(o["layers"].size(), 1u);
+  EXPECT_EQ(o["layers"][0]["digest"], kOciLayerDigest);
+  EXPECT_EQ(o["layers"][0]["size"], 158604);
+  EXPECT_EQ(o["layers"][0]["media_type"], "application/vnd.oci.image.layer.v1.tar+gzip");
+}
+
+// The annotation table of README-pair-and-image.md, verbatim.
+const std::map<std::string, std::string> kReadmeAnnotations = {
+    {"io.podman.annotations.checkpoint.cgroups.version", "v1"},
+    {"io.podman.annotations.checkpoint.conmon.version", "conmon version 2.1.6, commit: unknown"},
+    {"io.podman.annotations.checkpoint.criu.version", "40300"},
+    {"io.podman.annotations.checkpoint.distribution.name", "debian"},
+    {"io.podman.annotations.checkpoint.distribution.version", "12"},
+    {"io.podman.annotations.checkpoint.host.arch", "amd64"},
+    {"io.podman.annotations.checkpoint.host.kernel", "6.18.44-fc-v1252"},
+    {"io.podman.annotations.checkpoint.name", "webapp2"},
+    {"io.podman.annotations.checkpoint.podman.version", "4.3.1"},
+    {"io.podman.annotations.checkpoint.rawImageName", "localhost/fixture-base"},
+    {"io.podman.annotations.checkpoint.rootfsImageID",
+     "cfaafc8001955974f25e6403ed68dfe5f7ba7975fce935cfe208937da1c7d554"},
+    {"io.podman.annotations.checkpoint.rootfsImageName", "localhost/fixture-base:latest"},
+    {"io.podman.annotations.checkpoint.runtime.name", "runc"},
+    {"io.podman.annotations.checkpoint.runtime.version",
+     "runc version 1.1.5+ds1\ncommit: 1.1.5+ds1-1+deb12u1\nspec: 1.0.2-dev\ngo: go1.19.8\n"
+     "libseccomp: 2.5.4"},
+    {"org.opencontainers.image.base.digest", ""},
+    {"org.opencontainers.image.base.name", ""},
+};
+
+TEST_F(OciFixtureInfo, ShowsEveryAnnotationTheReadmeLists) {
+  using Annotations = std::map<std::string, std::string>;
+  EXPECT_EQ(json_["oci_image"]["annotations"].get<Annotations>(), kReadmeAnnotations);
+  // jq, as a user reads it.
+  auto r = run("jq -r '.oci_image.annotations[\"io.podman.annotations.checkpoint.host.kernel\"]' " +
+               shell_quote(*mount_ / "containers/webapp2/info.json"));
+  EXPECT_EQ(r.out, "6.18.44-fc-v1252\n");
+}
+
+TEST_F(OciFixtureInfo, NamesPodmansCheckpointKeysPlainly) {
+  EXPECT_TRUE(has_row("Container name", "webapp2")) << info_;
+  EXPECT_TRUE(has_row("Podman version", "4.3.1")) << info_;
+  EXPECT_TRUE(has_row("Runtime", "runc")) << info_;
+  EXPECT_TRUE(has_row("Host kernel", "6.18.44-fc-v1252")) << info_;
+  EXPECT_TRUE(has_row("Host architecture", "amd64")) << info_;
+  EXPECT_TRUE(has_row("Host distribution", "debian")) << info_;
+  EXPECT_TRUE(has_row("Host distribution version", "12")) << info_;
+  EXPECT_TRUE(has_row("cgroup version", "v1")) << info_;
+  EXPECT_TRUE(has_row("conmon version", "conmon version 2.1.6, commit: unknown")) << info_;
+  EXPECT_TRUE(has_row("Rootfs image", "localhost/fixture-base:latest")) << info_;
+  EXPECT_TRUE(has_row("Rootfs image ID",
+                      "cfaafc8001955974f25e6403ed68dfe5f7ba7975fce935cfe208937da1c7d554"))
+      << info_;
+  // The README's caveat: 40300 is what go-criu made of CRIU 4.2 built from git.
+  std::string criu;
+  for (const auto& a : json_["oci_image"]["checkpoint_annotations"])
+    if (a["key"] == "io.podman.annotations.checkpoint.criu.version") criu = a["value"];
+  EXPECT_TRUE(criu.starts_with("40300 (")) << criu;
+  EXPECT_NE(criu.find("4.2 built from git"), std::string::npos) << criu;
+  EXPECT_NE(info_.find("CRIU version:     4.3, or 4.2 built from git (image annotation 40300"),
+            std::string::npos)
+      << info_;
+  // The runtime version's lines stay together, each under the value column.
+  size_t at = info_.find("runc version 1.1.5+ds1\n");
+  ASSERT_NE(at, std::string::npos) << info_;
+  size_t col = at - info_.rfind('\n', at) - 1;
+  EXPECT_NE(info_.find("\n" + std::string(col, ' ') + "libseccomp: 2.5.4\n", at), std::string::npos)
+      << info_;
+}
+
+// ---- Mounted: several images, a second mount, verification as info says.
+
+TEST(OciMount, TwoImagesInOneArchiveAreTwoCheckpoints) {
+  CKPTFS_REQUIRE_FIXTURES();
+  TempDir tmp;
+  OciLayoutWriter w;
+  auto annotations = oci_fixture_annotations();
+  json gz = w.image({w.blob(kOciLayerGzip, oci_fixture_layer_gzip())}, annotations, "ckpt:gzip");
+  json plain = w.image({w.blob(kOciLayerTar, oci_fixture_layer_tar())}, annotations, "ckpt:plain");
+  w.index({gz, plain});
+  w.write_archive(tmp / "two.oci.tar");
+  Mount m(tmp / "two.oci.tar");
+  auto r = run("ls " + shell_quote(m.path()));
+  EXPECT_EQ(r.out, "webapp2\nwebapp2-2\n");
+  auto gt = load_groundtruth("image");
+  for (const char* dir : {"webapp2", "webapp2-2"}) {
+    std::string maps = read_file(m / (std::string(dir) + "/procs/1/maps"));
+    EXPECT_NE(maps.find("[heap]"), std::string::npos) << dir;
+    auto j = json::parse(read_file(m / (std::string(dir) + "/containers/" + dir + "/info.json")));
+    EXPECT_EQ(j["oci_image"]["ref_name"],
+              std::string(dir) == "webapp2" ? "ckpt:gzip" : "ckpt:plain");
+  }
+  // Both hold the same process memory: the heap marker at its address in each.
+  for (const auto& mk : gt["processes"][0]["markers"]) {
+    if (mk["marker"] != "CKPTFS_HEAP_MARKER") continue;
+    for (const char* dir : {"webapp2", "webapp2-2"}) {
+      auto h = run("hexdump -C -s " + mk["addr"].get<std::string>() + " -n 32 " +
+                   shell_quote(m / (std::string(dir) + "/procs/1/mem")));
+      EXPECT_NE(h.out.find("|CKPTFS_HEAP_MARK|"), std::string::npos) << dir << h.out;
+    }
+  }
+  EXPECT_TRUE(m.unmount()) << m.log();
+}
+
+TEST(OciMount, SecondMountOfAnUncompressedLayerSaysItWasCheckedBefore) {
+  CKPTFS_REQUIRE_FIXTURES();
+  TempDir tmp, cache;
+  std::string input = make_oci_variant(OciVariant::kUncompressedArchive, tmp / "v");
+  auto verification = [&](const std::vector<std::string>& args) {
+    Mount m({input}, args);
+    auto j = json::parse(read_file(m / "containers/webapp2/info.json"));
+    EXPECT_TRUE(m.unmount()) << m.log();
+    return j["oci_image"]["layers"][0]["verification"].get<std::string>();
+  };
+  EXPECT_EQ(verification({"-o", "cache=" + cache.path()}), "sha256 checked at mount");
+  EXPECT_EQ(verification({"-o", "cache=" + cache.path()}),
+            "sha256 checked at an earlier mount (remembered by the cache)");
+  EXPECT_EQ(verification({"-o", "nocache"}), "sha256 checked at mount");
+}
+
+TEST(OciMount, KubernetesRecipeAnnotationNamesTheCheckpoint) {
+  CKPTFS_REQUIRE_FIXTURES();
+  TempDir tmp;
+  Mount m(make_oci_variant(OciVariant::kKubernetesZstdDir, tmp / "v"));
+  std::string info = read_file(m / "containers/webapp2/info");
+  EXPECT_NE(info.find("Read from:  OCI image layout directory\n"), std::string::npos) << info;
+  EXPECT_NE(info.find("zstd, "), std::string::npos) << info;
+  EXPECT_NE(info.find("Container name:  webapp2\n"), std::string::npos) << info;
+  auto j = json::parse(read_file(m / "containers/webapp2/info.json"));
+  EXPECT_EQ(j["oci_image"]["checkpoint_annotations"][0]["key"],
+            "io.kubernetes.cri-o.annotations.checkpoint.name");
+  EXPECT_EQ(j["oci_image"]["ref_name"], "localhost/webapp2:checkpoint");
+  EXPECT_TRUE(m.unmount()) << m.log();
+}
 
 }  // namespace
 }  // namespace ckptfs::test
