@@ -228,6 +228,28 @@ TEST(OciSource, CompressedLayerIsCheckedInTheDecompressingPassAndCachedOnlyIfItM
   EXPECT_TRUE(entries_of(tmp / "cache2").empty()) << "a refused layer left a cache entry";
 }
 
+// An oci-archive that is itself gzip'ed lives in the cache once decompressed;
+// its layer's entry is keyed to the archive, not to that cache file (whose
+// times change whenever the cache uses it), so the next open hits both.
+TEST(OciSource, LayersOfACompressedArchiveAreCachedToo) {
+  TempDir tmp;
+  OciLayoutWriter w;
+  w.index({w.image({w.blob(kOciLayerGzip, tiny_layer("app", TarFilter::kGzip))}, kPodmanName)});
+  std::string archive = tmp / "img.oci.tar.gz";
+  write_file(archive, make_tar(w.tar_entries(), TarFilter::kGzip));
+  fs::create_directory(tmp / "cache");
+  for (int i = 0; i < 3; ++i) {
+    auto src = open_source(archive, persisting(tmp / "cache"));
+    EXPECT_EQ(src->packing, Packing::OciArchive);
+    EXPECT_EQ(src->oci_images[0].layers[0].verification,
+              i == 0 ? "sha256 checked while decompressing"
+                     : "sha256 checked when first decompressed (served from the cache)")
+        << "open " << i;
+    EXPECT_TRUE(src->find("checkpoint/pstree.img"));
+  }
+  EXPECT_EQ(entries_of(tmp / "cache").size(), 2u) << "the archive's entry and its layer's";
+}
+
 // ---- Several images, nested indexes, several layers.
 
 TEST(OciSource, EveryImageWithACheckpointIsOneCheckpointUnderItsOwnPrefix) {

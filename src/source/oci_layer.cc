@@ -22,10 +22,13 @@ std::string whole_hash(const Blob& blob, const SourceLimits& limits) {
   return h.hex();
 }
 
-CachedRange range_of(const FileBlob& blob, const std::string& digest) {
+CachedRange range_of(const FileBlob& blob, const std::string& digest, const LayerIdentity& id) {
   CachedRange r;
   r.file = blob.file();
-  if (::fstat(r.file->fd(), &r.st) != 0) fail_errno(blob.origin(), "cannot stat");
+  if (id.archive)
+    r.st = *id.archive;
+  else if (::fstat(r.file->fd(), &r.st) != 0)
+    fail_errno(blob.origin(), "cannot stat");
   r.offset = blob.offset();
   r.size = blob.size();
   r.tag = digest;
@@ -43,7 +46,8 @@ TarReadOptions options_for(const Blob& blob, const SourceLimits& limits, const c
 }
 
 TarListing compressed(const Blob& blob, OciLayer& layer, Packing packing,
-                      const SourceLimits& limits, std::function<void()>* save) {
+                      const SourceLimits& limits, const LayerIdentity& id,
+                      std::function<void()>* save) {
   const std::string want = layer.blob.digest.substr(7);
   TarReadOptions o = options_for(blob, limits, packing_name(packing));
   Sha256 h;
@@ -65,7 +69,7 @@ TarListing compressed(const Blob& blob, OciLayer& layer, Packing packing,
   try {
     TarListing listing;
     if (file) {
-      listing = read_compressed_range_cached(blob.origin(), range_of(*file, layer.blob.digest),
+      listing = read_compressed_range_cached(blob.origin(), range_of(*file, layer.blob.digest, id),
                                              std::move(o), limits.cache, check, save);
     } else {
       listing = read_tar_streamed(blob.origin(), blob, o);
@@ -87,10 +91,10 @@ TarListing compressed(const Blob& blob, OciLayer& layer, Packing packing,
 }
 
 TarListing uncompressed(const Blob& blob, OciLayer& layer, const SourceLimits& limits,
-                        std::function<void()>* save) {
+                        const LayerIdentity& id, std::function<void()>* save) {
   const auto* file = dynamic_cast<const FileBlob*>(&blob);
   if (file) {
-    CachedRange range = range_of(*file, layer.blob.digest);
+    CachedRange range = range_of(*file, layer.blob.digest, id);
     if (cache_remembers(range, limits.cache)) {
       layer.verification = "sha256 checked at an earlier mount (remembered by the cache)";
     } else {
@@ -112,17 +116,17 @@ TarListing uncompressed(const Blob& blob, OciLayer& layer, const SourceLimits& l
 }  // namespace
 
 TarListing read_oci_layer(const Blob& blob, OciLayer& layer, const SourceLimits& limits,
-                          std::function<void()>* save) {
+                          const LayerIdentity& id, std::function<void()>* save) {
   char head[8];
   size_t n = static_cast<size_t>(std::min<uint64_t>(sizeof head, blob.size()));
   blob.pread(head, n, 0);
   if (auto packing = compression_of({head, n})) {
     std::string name = packing_name(*packing);  // "tar+zstd"
     layer.compression = name.substr(name.find('+') + 1);
-    return compressed(blob, layer, *packing, limits, save);
+    return compressed(blob, layer, *packing, limits, id, save);
   }
   layer.compression = "none";
-  return uncompressed(blob, layer, limits, save);
+  return uncompressed(blob, layer, limits, id, save);
 }
 
 }  // namespace ckptfs

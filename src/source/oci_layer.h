@@ -16,6 +16,8 @@
 // like a decompressed entry, plus the file's ctime); with -o nocache every
 // mount hashes it. Reading 1 GiB costs ~0.6 s of one core.
 
+#include <sys/stat.h>
+
 #include <functional>
 #include <memory>
 #include <string>
@@ -27,9 +29,17 @@
 
 namespace ckptfs {
 
+// What the cache keys a layer to besides its digest and its place in the
+// file that holds it: that file's stat, unless the layer sits in a file
+// ckptfs made (an oci-archive that was itself compressed, decompressed into
+// the cache, whose times change as the cache uses it): then the archive's.
+struct LayerIdentity {
+  const struct stat* archive = nullptr;  // nullptr: the blob's own file
+};
+
 // layer describes blob; its compression and verification are filled in.
 // A cache entry still to save (CacheSettings::defer_save) is left in *save.
 TarListing read_oci_layer(const Blob& blob, OciLayer& layer, const SourceLimits& limits,
-                          std::function<void()>* save);
+                          const LayerIdentity& identity, std::function<void()>* save);
 
 }  // namespace ckptfs

@@ -1,6 +1,7 @@
 #include "source/oci_source.h"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
 
 #include "source/layout.h"
 #include "source/oci_index.h"
@@ -43,7 +44,8 @@ void apply_layer(Members& below, Members layer) {
   for (auto& [name, m] : layer) below.insert_or_assign(name, std::move(m));
 }
 
-void open_images(Source& src, const OciStore& store, const SourceLimits& limits) {
+void open_images(Source& src, const OciStore& store, const SourceLimits& limits,
+                 const LayerIdentity& identity) {
   std::vector<FoundOciImage> found = read_oci_images(store);
   bool annotated = false;
   for (const auto& f : found) annotated |= has_checkpoint_annotations(f.image);
@@ -55,7 +57,7 @@ void open_images(Source& src, const OciStore& store, const SourceLimits& limits)
     Members members;
     for (size_t i = 0; i < f.image.layers.size(); ++i) {
       std::function<void()> save;
-      TarListing l = read_oci_layer(*f.layer_blobs[i], f.image.layers[i], limits, &save);
+      TarListing l = read_oci_layer(*f.layer_blobs[i], f.image.layers[i], limits, identity, &save);
       if (save) saves.push_back(std::move(save));
       if (i == 0) {
         members = std::move(l.members);
@@ -95,16 +97,21 @@ std::unique_ptr<Source> open_oci_directory(const std::string& path, const Source
   src->path = path;
   src->packing = Packing::OciLayout;
   auto store = oci_directory_store(path);
-  open_images(*src, *store, limits);
+  open_images(*src, *store, limits, {});
   return src;
 }
 
 void open_oci_archive(Source& src, const SourceLimits& limits) {
   Members outer = std::move(src.members);
   src.members.clear();
-  src.packing = Packing::OciArchive;
   auto store = oci_archive_store(src.path, outer);
-  open_images(src, *store, limits);
+  // A compressed archive's members are in ckptfs's cache file: key its
+  // layers to the archive, as the cache keys the archive itself.
+  struct stat st {};
+  bool compressed = src.packing != Packing::Tar;
+  if (compressed && ::stat(src.path.c_str(), &st) != 0) fail_errno(src.path, "cannot stat");
+  src.packing = Packing::OciArchive;
+  open_images(src, *store, limits, {compressed ? &st : nullptr});
 }
 
 }  // namespace ckptfs
