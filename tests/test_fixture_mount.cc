@@ -325,7 +325,10 @@ INSTANTIATE_TEST_SUITE_P(
         FixtureCase{"OciUncompressedLayerFromCache", "", "image", "webapp2", "Podman", "runc", true,
                     OciVariant::kUncompressedArchive},
         FixtureCase{"OciKubernetesZstdLayer", "", "image", "webapp2", "Podman", "runc", false,
-                    OciVariant::kKubernetesZstdDir}),
+                    OciVariant::kKubernetesZstdDir},
+        // Kubernetes' buildah recipe, run for real (tests/fixtures/README.md).
+        FixtureCase{"OciBuildahKubernetesRecipe", "", "pair-a", "webapp2", "Podman", "runc", false,
+                    OciVariant::kBuildahPairA}),
     [](const auto& info) { return info.param.name; });
 
 }  // namespace

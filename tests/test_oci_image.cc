@@ -873,5 +873,31 @@ TEST(OciMount, KubernetesRecipeAnnotationNamesTheCheckpoint) {
   EXPECT_TRUE(m.unmount()) << m.log();
 }
 
+// Made by buildah from pair-a.tar.zst; the digests are in tests/fixtures/README.md.
+TEST(OciMount, BuildahRecipeImageIsReadWithItsAnnotation) {
+  CKPTFS_REQUIRE_FIXTURES();
+  Mount m(source_dir() + "/" + kBuildahFixture);
+  std::string info = read_file(m / "containers/webapp2/info");
+  auto j = json::parse(read_file(m / "containers/webapp2/info.json"));
+  EXPECT_TRUE(m.unmount()) << m.log();
+  const json& o = j["oci_image"];
+  EXPECT_FALSE(o.contains("ref_name")) << "buildah's index names no reference";
+  EXPECT_EQ(o["manifest_digest"],
+            "sha256:2770cf1d2f2d56e01eddf13723de0a99680dd09cb020df2571c69dad0e200fec");
+  EXPECT_EQ(o["config_digest"],
+            "sha256:ffdd2e6d439e7794f20cc29a9b7cfbd5415d8e946f1113227bd1405d40fcf4ec");
+  EXPECT_EQ(o["created"], "2026-12-04T19:06:03.556308549Z");
+  ASSERT_EQ(o["layers"].size(), 1u);
+  EXPECT_EQ(o["layers"][0]["digest"],
+            "sha256:59b1fbead020f0a3d170ac5796fb54bb380cf2e9ba8c990e470afcee17c35a83");
+  EXPECT_EQ(o["layers"][0]["size"], 60206);
+  EXPECT_EQ(o["layers"][0]["compression"], "zstd");
+  EXPECT_EQ(o["annotations"], json::parse(R"({"io.kubernetes.cri-o.annotations.checkpoint.name":
+      "webapp2", "org.opencontainers.image.base.digest": "",
+      "org.opencontainers.image.base.name": ""})"));
+  EXPECT_NE(info.find("  Container name:"), std::string::npos) << info;
+  EXPECT_EQ(info.find("  Reference:"), std::string::npos) << info;
+}
+
 }  // namespace
 }  // namespace ckptfs::test

@@ -74,6 +74,8 @@ std::string make_oci_variant(OciVariant v, const std::string& dir) {
       w.write_dir(out);
       return out;
     }
+    case OciVariant::kBuildahPairA:
+      return source_dir() + "/" + kBuildahFixture;
   }
   throw std::logic_error("unknown OCI variant");
 }

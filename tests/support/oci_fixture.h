@@ -32,7 +32,12 @@ enum class OciVariant {
   kLayoutDir,            // tar -xf of the fixture: what podman save --format oci-dir writes
   kUncompressedArchive,  // the same image with its layer stored as a plain tar
   kKubernetesZstdDir,    // zstd layer, only io.kubernetes.cri-o.annotations.checkpoint.name
+  // Not built: tests/fixtures/webapp2-pair-a.buildah-zstd.oci.tar, the
+  // Kubernetes recipe run with buildah on pair-a.tar.zst (tests/fixtures/README.md).
+  kBuildahPairA,
 };
+inline constexpr const char* kBuildahFixture = "tests/fixtures/webapp2-pair-a.buildah-zstd.oci.tar";
+
 // Builds a variant under dir (created); returns the path to mount.
 std::string make_oci_variant(OciVariant v, const std::string& dir);
 
