@@ -227,6 +227,7 @@ TEST(ArchiveCacheMount, SecondMountUsesTheCacheAndNocacheKeepsNothing) {
   {
     Mount m({archive}, {"-o", opt});
     want = run("cd " + shell_quote(m.path()) + " && cat procs/*/maps | sha256sum").out;
+    ASSERT_TRUE(wait_for_cache_entry(tmp / "c")) << m.log();
   }
   ASSERT_EQ(cache_entries(tmp / "c").size(), 1u);
   {
@@ -252,10 +253,9 @@ TEST(ArchiveCacheMount, ARelativeCacheDirIsWhereTheCommandRan) {
                         shell_quote(fixture("webapp-checkpoint.tar.zst")) + " mp 2>&1");
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_NE(run("ls " + shell_quote(tmp / "mp/procs")).out, "");
+  // The daemon saves, syncs and names the entry once mounted.
+  EXPECT_TRUE(wait_for_cache_entry(tmp / rel));
   ASSERT_EQ(run("fusermount3 -u " + shell_quote(tmp / "mp")).status, 0);
-  // The daemon saves, syncs and names the entry before it exits.
-  for (int i = 0; i < 300 && cache_entries(tmp / rel).empty(); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_EQ(cache_entries(tmp / rel).size(), 1u);
   EXPECT_FALSE(fs::exists("/" + rel)) << "the entry went to /" << rel;
 }

@@ -396,5 +396,122 @@ TEST(CliDaemon, ReturnsOnceMountedAndGoesAwayOnUnmount) {
   EXPECT_TRUE(ckptfs_processes_for(mp.path()).empty()) << "the daemon outlives its mount";
 }
 
+// ---- the daemon's life: options libfuse and the kernel judge, logging once
+// detached, mount points the kernel names ----
+
+// The shipped example, unpacked: an image directory whose files are read in
+// place, so a test can break one after mounting.
+std::string unpack_example(const TempDir& tmp) {
+  std::string dir = tmp / "example";
+  fs::create_directories(dir);
+  CommandResult r =
+      run("tar --zstd -xf " + shell_quote(source_dir() + "/examples/webapp-checkpoint.tar.zst") +
+          " -C " + shell_quote(dir));
+  if (r.status != 0) throw std::runtime_error("cannot unpack the example: " + r.err);
+  return dir;
+}
+
+std::string example() { return source_dir() + "/examples/webapp-checkpoint.tar.zst"; }
+
+TEST(CliDaemon, OptionsLibfuseRefusesAreOneLineAndMountNothing) {
+  for (std::vector<std::string> opts : {std::vector<std::string>{"-o", "bogus"},
+                                        {"-o", "max_read=abc"},
+                                        {"-o", "allow_other,nonsense=1"}}) {
+    SCOPED_TRACE(opts[1]);
+    TempDir mp;
+    opts.push_back(example());
+    opts.push_back(mp.path());
+    CommandResult r = ckptfs(opts);
+    EXPECT_TRUE(Rejected(r, mp.path(), opts[1].substr(opts[1].find(',') + 1), {"option"}));
+  }
+}
+
+// libfuse aborts INIT when init() asks for another max_read than -o max_read
+// set: the command used to exit 0 with nothing mounted.
+TEST(CliDaemon, MaxReadMountsAndServes) {
+  TempDir mp;
+  DaemonGuard guard{mp.path()};
+  CommandResult r = ckptfs({"-o", "max_read=65536", example(), mp.path()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  ASSERT_TRUE(is_mounted(mp.path()));
+  // Reads now come in 64 KiB requests; the content is the same.
+  std::string via_mount = run("cat " + shell_quote(mp / "procs/1/vmas") + "/* | sha256sum").out;
+  EXPECT_EQ(run("fusermount3 -u " + shell_quote(mp.path())).status, 0);
+  CommandResult again = ckptfs({example(), mp.path()});
+  ASSERT_EQ(again.status, 0) << again.err;
+  EXPECT_EQ(run("cat " + shell_quote(mp / "procs/1/vmas") + "/* | sha256sum").out, via_mount);
+  EXPECT_EQ(run("fusermount3 -u " + shell_quote(mp.path())).status, 0);
+}
+
+TEST(CliDaemon, OneServingThreadWorksToo) {
+  TempDir mp;
+  Mount m({example()}, {"-s"});
+  EXPECT_NE(read_file(m / "procs/1/maps").find("[heap]"), std::string::npos);
+  EXPECT_TRUE(m.unmount()) << m.log();
+}
+
+// Detached, stderr is gone: problems found later go to -o log=FILE, one line
+// per broken file, even for two broken files of one directory.
+TEST(CliDaemon, ProblemsFoundLaterGoToTheLogFileOncePerFile) {
+  TempDir tmp;
+  std::string dir = unpack_example(tmp);
+  std::string log = tmp / "ckptfs.log";
+  std::string mp = tmp / "mp";
+  fs::create_directories(mp);
+  DaemonGuard guard{mp};
+  CommandResult r = ckptfs({"-o", "log=" + log, dir, mp});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  // pages-2.img holds PID 1's pages; half of it goes missing behind our back.
+  std::string pages = dir + "/checkpoint/pages-2.img";
+  fs::resize_file(pages, fs::file_size(pages) / 2);
+  std::vector<std::string> failed;
+  for (const auto& e : fs::directory_iterator(mp + "/procs/1/vmas")) {
+    std::string bytes;
+    for (int again = 0; again < 2; ++again) {
+      int fd = ::open(e.path().c_str(), O_RDONLY | O_DIRECT);
+      ASSERT_GE(fd, 0) << e.path();
+      char buf[1 << 16] __attribute__((aligned(4096)));
+      ssize_t n;
+      int err = 0;
+      while ((n = ::read(fd, buf, sizeof buf)) > 0) {
+      }
+      if (n < 0) err = errno;
+      ::close(fd);
+      if (err && again == 0) failed.push_back(e.path().filename());
+      if (err) {
+        EXPECT_EQ(err, EIO) << e.path();
+      }
+    }
+  }
+  ASSERT_GE(failed.size(), 2u) << "the lost half held pages of at least two regions";
+  ASSERT_EQ(run("fusermount3 -u " + shell_quote(mp)).status, 0);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!ckptfs_processes_for(mp).empty() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::string text = read_file(log);
+  size_t lines = 0;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) {
+    EXPECT_NE(l.find("pages-2.img"), std::string::npos) << l;
+    EXPECT_NE(l.find("ckptfs["), std::string::npos) << "stamped with the daemon: " << l;
+    ++lines;
+  }
+  EXPECT_EQ(lines, failed.size()) << text;
+}
+
+// "/tmp/a b" is "/tmp/a\040b" in mountinfo: the check asks the kernel.
+TEST(CliDaemon, AMountPointWithASpaceIsSeenAsMounted) {
+  TempDir tmp;
+  std::string mp = tmp / "a b";
+  fs::create_directories(mp);
+  DaemonGuard guard{mp};
+  ASSERT_EQ(ckptfs({example(), mp}).status, 0);
+  CommandResult second = ckptfs({example(), mp});
+  EXPECT_TRUE(Rejected(second, "/nonexistent-so-not-checked", mp, {"already mounted"}));
+  EXPECT_EQ(run("fusermount3 -u " + shell_quote(mp)).status, 0);
+}
+
 }  // namespace
 }  // namespace ckptfs::test

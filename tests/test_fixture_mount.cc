@@ -55,6 +55,7 @@ class FixtureMount : public MountedFixtureTest<FixtureCase> {
     const std::vector<std::string> args = {"-o", "cache=" + cache_.path()};
     {
       Mount first(in, args);
+      ASSERT_TRUE(wait_for_cache_entry(cache_.path())) << first.log();
       ASSERT_TRUE(first.unmount()) << first.log();
     }
     std::vector<std::filesystem::path> entries;

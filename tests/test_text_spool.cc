@@ -101,8 +101,8 @@ TEST(FallibleTextContent, AFailedRenderingKeepsNoPartialText) {
   });
   EXPECT_EQ(c.size(), FallibleTextContent::kFailedSize);
   char buf[16];
-  EXPECT_TRUE(Mentions(error_of([&] { c.read(buf, sizeof buf, 0); }), "ckpt/pagemap-1.img",
-                       {"entry 3"}));
+  EXPECT_TRUE(
+      Mentions(error_of([&] { c.read(buf, sizeof buf, 0); }), "ckpt/pagemap-1.img", {"entry 3"}));
   EXPECT_EQ(calls, 1) << "an input error is remembered, not rendered again";
 }
 

@@ -1,29 +1,43 @@
 #pragma once
-// The libfuse3 low-level adapter over a Tree. Holds no state of its own beyond
-// the session: the tree is immutable, so inode numbers never change meaning.
+// The libfuse3 low-level adapter over an InodeSpace, and the daemon's life:
+// mount, detach, confine, serve, unmount.
 
+#include <atomic>
 #include <functional>
 #include <string>
 #include <vector>
 
-#include "vfs/tree.h"
+#include "util/log.h"
+#include "vfs/inode_space.h"
 
 namespace ckptfs {
 
 struct MountOptions {
   std::string mountpoint;
   std::string fsname;                  // shown in /proc/mounts
-  std::vector<std::string> fuse_opts;  // passed through "-o"
+  std::vector<std::string> fuse_opts;  // FUSE's and the kernel's, passed through "-o"
   bool foreground = false;
-  bool debug = false;
-  // Run on a thread of the daemon once the mount is up (after detaching: a
-  // thread started before would not survive the fork), joined before exit.
-  std::vector<std::function<void()>> background;
+  bool debug = false;          // libfuse prints every request (implies foreground)
+  bool single_thread = false;  // -s
+  // Where problems found while serving go, once the daemon has detached (in
+  // the foreground they go to stderr).
+  LogSink log;
+  // In the daemon, after mounting and detaching, before the first request is
+  // served and before any thread is started: confinement. Throws to abort.
+  std::function<void()> before_serving;
+  // Run on a thread of the daemon once it serves (after detaching: a thread
+  // started before would not survive the fork), joined before exit; each
+  // gets a flag that turns true when the daemon is stopping.
+  std::vector<std::function<void(const std::atomic<bool>& stopping)>> background;
 };
 
-// Mounts, detaches unless foreground (the parent exits only once the mount
-// answers), serves until unmounted or signalled. Returns the exit status.
-// Errors before detaching are printed as one line on stderr.
-int mount_and_serve(const Tree& tree, const MountOptions& opts);
+// The options as libfuse will take them: unknown or malformed ones throw
+// InputError with one line, before anything is loaded or mounted.
+void check_fuse_options(const MountOptions& opts);
+
+// Mounts, detaches unless in the foreground (the parent exits only once the
+// mount answers, with status 0, or 1 after the child printed why not),
+// serves until unmounted or signalled. Returns the exit status.
+int mount_and_serve(InodeSpace& space, const MountOptions& opts);
 
 }  // namespace ckptfs

@@ -129,7 +129,8 @@ std::optional<TarListing> lookup(const std::string& dir, const Identity& id,
 }
 
 // Writes the index and header after the data, syncs, and names the file.
-void store(CacheFile& cache, const std::string& index, const Identity& id) {
+void store(CacheFile& cache, const std::string& index, const Identity& id,
+           const std::atomic<bool>& stopping) {
   Header h{};
   std::memcpy(h.magic, kMagic, sizeof kMagic);
   h.id = id;
@@ -139,7 +140,7 @@ void store(CacheFile& cache, const std::string& index, const Identity& id) {
   h.header_sum = header_sum(h);
   cache.write(index.data(), index.size(), h.index_off);
   cache.write(&h, sizeof h, 0);
-  cache.link_as(id.key());
+  cache.link_as(id.key(), stopping);
 }
 
 // Oldest-used entries go first until the directory fits in max_bytes; the
@@ -209,15 +210,14 @@ std::string default_cache_dir() {
 
 TarListing read_compressed_cached(const std::string& path, std::shared_ptr<FileHandle> file,
                                   const struct stat& st, TarReadOptions options,
-                                  const CacheSettings& settings, std::function<void()>* save) {
+                                  const CacheSettings& settings, SaveCache* save) {
   CachedRange whole{std::move(file), st, 0, static_cast<uint64_t>(st.st_size), ""};
   return read_compressed_range_cached(path, whole, std::move(options), settings, {}, save);
 }
 
 TarListing read_compressed_range_cached(const std::string& origin, const CachedRange& range,
                                         TarReadOptions options, const CacheSettings& settings,
-                                        const std::function<void()>& check,
-                                        std::function<void()>* save) {
+                                        const std::function<void()>& check, SaveCache* save) {
   std::string dir = settings.persist || settings.dir_given ? usable_dir(settings) : "";
   std::optional<Identity> id;
   if (settings.persist && !dir.empty()) {
@@ -233,9 +233,10 @@ TarListing read_compressed_range_cached(const std::string& origin, const CachedR
   if (check) check();
   if (id && cache->unnamed()) {
     // The index now, while the listing is ours; the disk work may wait.
-    auto saving = [cache, index = encode_listing(listing, *cache->handle()), id = *id, dir] {
+    auto saving = [cache, index = encode_listing(listing, *cache->handle()), id = *id,
+                   dir](const std::atomic<bool>& stopping) {
       try {
-        store(*cache, index, id);
+        store(*cache, index, id, stopping);
         evict(dir, cache->limit(), id.key());
       } catch (const SystemError&) {
         // A full or read-only cache directory costs the next mount time, not this one.
@@ -246,7 +247,7 @@ TarListing read_compressed_range_cached(const std::string& origin, const CachedR
     if (settings.defer_save && save)
       *save = std::move(saving);
     else
-      saving();
+      saving(std::atomic<bool>(false));
   }
   return listing;
 }
@@ -257,16 +258,16 @@ bool cache_remembers(const CachedRange& range, const CacheSettings& settings) {
   return !dir.empty() && lookup(dir, identify(range), range.file->path()).has_value();
 }
 
-void cache_remember(const CachedRange& range, const CacheSettings& settings,
-                    std::function<void()>* save) {
+void cache_remember(const CachedRange& range, const CacheSettings& settings, SaveCache* save) {
   if (!settings.persist) return;
   std::string dir = usable_dir(settings);
   if (dir.empty()) return;
-  auto saving = [origin = range.file->path(), id = identify(range), settings, dir] {
+  auto saving = [origin = range.file->path(), id = identify(range), settings,
+                 dir](const std::atomic<bool>& stopping) {
     try {
       CacheFile cache(origin, dir, settings.max_bytes, kHeaderSize);
       if (!cache.unnamed()) return;  // no O_TMPFILE: nothing to name atomically
-      store(cache, encode_listing({}, *cache.handle()), id);
+      store(cache, encode_listing({}, *cache.handle()), id, stopping);
       evict(dir, cache.limit(), id.key());
     } catch (const SystemError&) {
       // Not remembered: the next mount verifies again.
@@ -276,7 +277,7 @@ void cache_remember(const CachedRange& range, const CacheSettings& settings,
   if (settings.defer_save && save)
     *save = std::move(saving);
   else
-    saving();
+    saving(std::atomic<bool>(false));
 }
 
 }  // namespace ckptfs

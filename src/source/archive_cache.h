@@ -11,6 +11,7 @@
 
 #include <sys/stat.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -31,8 +32,7 @@ std::string default_cache_dir();
 // With settings.defer_save, a new entry is not saved but left in *save.
 TarListing read_compressed_cached(const std::string& path, std::shared_ptr<FileHandle> file,
                                   const struct stat& st, TarReadOptions options,
-                                  const CacheSettings& settings,
-                                  std::function<void()>* save = nullptr);
+                                  const CacheSettings& settings, SaveCache* save = nullptr);
 
 // Bytes [offset, offset + size) of a file (st its stat), and a tag that is part
 // of their identity besides where they are: an OCI layer blob inside an
@@ -52,7 +52,7 @@ struct CachedRange {
 TarListing read_compressed_range_cached(const std::string& origin, const CachedRange& range,
                                         TarReadOptions options, const CacheSettings& settings,
                                         const std::function<void()>& check,
-                                        std::function<void()>* save = nullptr);
+                                        SaveCache* save = nullptr);
 
 // Whether the cache remembers a check that passed on this very range (an
 // uncompressed OCI layer's digest, verified once by reading it whole), and
@@ -60,6 +60,6 @@ TarListing read_compressed_range_cached(const std::string& origin, const CachedR
 // Nothing is remembered unless settings.persist.
 bool cache_remembers(const CachedRange& range, const CacheSettings& settings);
 void cache_remember(const CachedRange& range, const CacheSettings& settings,
-                    std::function<void()>* save = nullptr);
+                    SaveCache* save = nullptr);
 
 }  // namespace ckptfs

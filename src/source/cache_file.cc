@@ -91,7 +91,16 @@ void CacheFile::append(const void* data, size_t len) {
   end_ += len;
 }
 
-void CacheFile::link_as(const std::string& name) {
+void CacheFile::link_as(const std::string& name, const std::atomic<bool>& stopping) {
+  // fdatasync cannot be interrupted: wait for the data in steps first, so an
+  // unmount that sets stopping is not held up by GiBs still in flight.
+  for (uint64_t off = 0; off < end_; off += kWriteBackEvery) {
+    if (stopping) throw SystemError(dir_ + ": the cache file was not saved (unmounted first)", 0);
+    ::sync_file_range(
+        handle_->fd(), static_cast<off_t>(off), static_cast<off_t>(kWriteBackEvery),
+        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+  }
+  if (stopping) throw SystemError(dir_ + ": the cache file was not saved (unmounted first)", 0);
   if (::fdatasync(handle_->fd()) != 0) fail_errno(dir_, "cannot save the cache file");
   // linkat() cannot replace a file: link under a private name, then rename.
   std::string tmp = fmt::format("{}/.{}.{}", dir_, name, ::getpid());

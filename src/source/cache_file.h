@@ -3,6 +3,7 @@
 // (O_TMPFILE), so a failed or interrupted mount leaves nothing behind; the
 // persisted cache (archive_cache.h) links a finished one into its directory.
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -34,8 +35,9 @@ class CacheFile {
   void write_back_early() { write_back_early_ = true; }
   // Gives the finished file a name in dir (atomically replacing any file
   // there), once its data is on disk: after a crash, an entry under that
-  // name never holds pages that were not written.
-  void link_as(const std::string& name);
+  // name never holds pages that were not written. Waits for the disk a few
+  // MiB at a time, and gives up (SystemError, no name) once stopping is true.
+  void link_as(const std::string& name, const std::atomic<bool>& stopping);
 
  private:
   std::string origin_;

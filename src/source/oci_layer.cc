@@ -46,8 +46,7 @@ TarReadOptions options_for(const Blob& blob, const SourceLimits& limits, const c
 }
 
 TarListing compressed(const Blob& blob, OciLayer& layer, Packing packing,
-                      const SourceLimits& limits, const LayerIdentity& id,
-                      std::function<void()>* save) {
+                      const SourceLimits& limits, const LayerIdentity& id, SaveCache* save) {
   const std::string want = layer.blob.digest.substr(7);
   TarReadOptions o = options_for(blob, limits, packing_name(packing));
   Sha256 h;
@@ -91,7 +90,7 @@ TarListing compressed(const Blob& blob, OciLayer& layer, Packing packing,
 }
 
 TarListing uncompressed(const Blob& blob, OciLayer& layer, const SourceLimits& limits,
-                        const LayerIdentity& id, std::function<void()>* save) {
+                        const LayerIdentity& id, SaveCache* save) {
   const auto* file = dynamic_cast<const FileBlob*>(&blob);
   if (file) {
     CachedRange range = range_of(*file, layer.blob.digest, id);
@@ -116,7 +115,7 @@ TarListing uncompressed(const Blob& blob, OciLayer& layer, const SourceLimits& l
 }  // namespace
 
 TarListing read_oci_layer(const Blob& blob, OciLayer& layer, const SourceLimits& limits,
-                          const LayerIdentity& id, std::function<void()>* save) {
+                          const LayerIdentity& id, SaveCache* save) {
   char head[8];
   size_t n = static_cast<size_t>(std::min<uint64_t>(sizeof head, blob.size()));
   blob.pread(head, n, 0);

@@ -40,6 +40,6 @@ struct LayerIdentity {
 // layer describes blob; its compression and verification are filled in.
 // A cache entry still to save (CacheSettings::defer_save) is left in *save.
 TarListing read_oci_layer(const Blob& blob, OciLayer& layer, const SourceLimits& limits,
-                          const LayerIdentity& identity, std::function<void()>* save);
+                          const LayerIdentity& identity, SaveCache* save);
 
 }  // namespace ckptfs

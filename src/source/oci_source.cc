@@ -49,14 +49,14 @@ void open_images(Source& src, const OciStore& store, const SourceLimits& limits,
   std::vector<FoundOciImage> found = read_oci_images(store);
   bool annotated = false;
   for (const auto& f : found) annotated |= has_checkpoint_annotations(f.image);
-  std::vector<std::function<void()>> saves;
+  std::vector<SaveCache> saves;
   if (src.save_cache) saves.push_back(std::move(src.save_cache));
   std::vector<std::pair<OciImage, Members>> kept;
   for (auto& f : found) {
     if (annotated && !has_checkpoint_annotations(f.image)) continue;
     Members members;
     for (size_t i = 0; i < f.image.layers.size(); ++i) {
-      std::function<void()> save;
+      SaveCache save;
       TarListing l = read_oci_layer(*f.layer_blobs[i], f.image.layers[i], limits, identity, &save);
       if (save) saves.push_back(std::move(save));
       if (i == 0) {
@@ -85,8 +85,8 @@ void open_images(Source& src, const OciStore& store, const SourceLimits& limits,
     src.oci_images.push_back(std::move(image));
   }
   if (!saves.empty())
-    src.save_cache = [saves = std::move(saves)] {
-      for (const auto& s : saves) s();
+    src.save_cache = [saves = std::move(saves)](const std::atomic<bool>& stopping) {
+      for (const auto& s : saves) s(stopping);
     };
 }
 

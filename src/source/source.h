@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -43,6 +44,9 @@ enum class Packing {
 };
 const char* packing_name(Packing p);
 
+// Saves a cache entry in the background (see Source::save_cache).
+using SaveCache = std::function<void(const std::atomic<bool>& stopping)>;
+
 struct Source {
   std::string path;  // as given by the user (for messages)
   Packing packing = Packing::Directory;
@@ -50,8 +54,10 @@ struct Source {
   std::map<std::string, Member> members;
   // With CacheSettings::defer_save, the cache entry still to save (empty when
   // there is none). Safe to run while members are read; errors are the
-  // caller's to ignore (the next mount then decompresses again).
-  std::function<void()> save_cache;
+  // caller's to ignore (the next mount then decompresses again). It gives up,
+  // leaving no entry, soon after `stopping` turns true: an unmount does not
+  // wait for a GiB to reach the disk.
+  SaveCache save_cache;
   // Packing::OciLayout / OciArchive: the images whose layers hold a
   // checkpoint; members are their layers' content, each image's under its
   // member_prefix ("" when there is one image).

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace ckptfs {
 
@@ -29,6 +30,10 @@ class Content {
   // directory then leaves the attributes out (readdirplus), so `ls -R` or
   // `find` over a big checkpoint does not render every text in it.
   virtual bool size_known() const { return true; }
+  // Content that changes while mounted (a watched collection's table) calls
+  // on_change after every change and returns true; fixed content returns
+  // false. The FUSE layer then tells the kernel to drop what it cached.
+  virtual bool observe(std::function<void()> on_change) const { return false; }
 };
 
 // A small text rendered on first use and kept: maps, info, status…
@@ -46,6 +51,25 @@ class TextContent : public Content {
   mutable std::once_flag once_;
   mutable std::string text_;
   mutable std::atomic<bool> rendered_ = false;
+};
+
+// A text replaced as a whole while mounted. A read sees one version or the
+// next, never a mix within one call.
+class LiveTextContent : public Content {
+ public:
+  explicit LiveTextContent(std::string text = {})
+      : text_(std::make_shared<const std::string>(std::move(text))) {}
+  uint64_t size() const override { return current()->size(); }
+  size_t read(char* buf, size_t len, uint64_t off) const override;
+  bool observe(std::function<void()> on_change) const override;
+  // Replaces the text and tells the observers, unless it is unchanged.
+  void set(std::string text);
+  std::shared_ptr<const std::string> current() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<const std::string> text_;
+  mutable std::vector<std::function<void()>> observers_;
 };
 
 }  // namespace ckptfs

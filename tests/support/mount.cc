@@ -1,12 +1,15 @@
 #include "support/mount.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <thread>
@@ -14,13 +17,22 @@
 namespace ckptfs::test {
 
 bool is_mounted(const std::string& path) {
-  std::ifstream in("/proc/self/mountinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    size_t i = 0;
-    for (int k = 0; k < 4 && i != std::string::npos; ++k) i = line.find(' ', i) + 1;
-    size_t j = line.find(' ', i);
-    if (line.substr(i, j - i) == path) return true;
+  // The kernel's own answer: mountinfo escapes spaces as \040, which a
+  // parser has to get right (the CLI's once did not).
+  struct statx stx {};
+  if (::statx(AT_FDCWD, path.c_str(), AT_NO_AUTOMOUNT, STATX_TYPE, &stx) != 0)
+    return errno == ENOTCONN;  // a FUSE mount whose daemon is gone
+  return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+         (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
+bool wait_for_cache_entry(const std::string& dir) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+      if (e.path().filename().string().ends_with(".ckptfs-cache")) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return false;
 }

@@ -35,7 +35,11 @@ class Mount {
   std::string log_;
 };
 
-// True if path is a mount point right now (from /proc/self/mountinfo).
+// True if path is the root of a mount right now.
 bool is_mounted(const std::string& path);
+
+// Waits (up to 60 s) until the daemon has saved a persisted cache entry in
+// dir: it saves after mounting, and gives the save up when unmounted first.
+bool wait_for_cache_entry(const std::string& dir);
 
 }  // namespace ckptfs::test

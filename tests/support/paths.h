@@ -42,9 +42,9 @@ std::string sha256_hex(const std::string& data);
 }  // namespace ckptfs::test
 
 // Skips the test when ../shared/fixtures is not beside the checkout.
-#define CKPTFS_REQUIRE_FIXTURES()                  \
-  do {                                             \
-    if (!::ckptfs::test::have_fixtures()) {        \
-      GTEST_SKIP() << "no ../shared/fixtures";     \
-    }                                              \
+#define CKPTFS_REQUIRE_FIXTURES()              \
+  do {                                         \
+    if (!::ckptfs::test::have_fixtures()) {    \
+      GTEST_SKIP() << "no ../shared/fixtures"; \
+    }                                          \
   } while (0)
