@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -15,6 +16,7 @@
 #include "support/groundtruth.h"
 #include "support/memory_check.h"
 #include "support/mount.h"
+#include "support/oci_fixture.h"
 #include "support/paths.h"
 
 namespace ckptfs::test {
@@ -29,6 +31,8 @@ struct FixtureCase {
   std::string runtime;
   // Mounted a second time, served from the cache entry the first mount left.
   bool from_cache = false;
+  // Builds the input from the fixtures in a scratch directory instead.
+  std::optional<OciVariant> oci = std::nullopt;
 };
 
 std::ostream& operator<<(std::ostream& o, const FixtureCase& c) { return o << c.name; }
@@ -38,10 +42,16 @@ class FixtureMount : public MountedFixtureTest<FixtureCase> {
   std::string input(const FixtureCase& p) const override { return p.input; }
   std::string label(const FixtureCase& p) const override { return p.label; }
   void SetUp() override {
-    if (!GetParam().from_cache) return MountedFixtureTest::SetUp();
+    if (!GetParam().from_cache && !GetParam().oci) return MountedFixtureTest::SetUp();
     CKPTFS_REQUIRE_FIXTURES();
     gt_ = load_groundtruth(GetParam().label);
-    const std::vector<std::string> in = {fixture(GetParam().input)};
+    const std::vector<std::string> in = {GetParam().oci
+                                             ? make_oci_variant(*GetParam().oci, scratch_ / "input")
+                                             : fixture(GetParam().input)};
+    if (!GetParam().from_cache) {
+      mount_ = std::make_unique<Mount>(in);
+      return;
+    }
     const std::vector<std::string> args = {"-o", "cache=" + cache_.path()};
     {
       Mount first(in, args);
@@ -65,6 +75,7 @@ class FixtureMount : public MountedFixtureTest<FixtureCase> {
         << "the second mount did not use the cache entry";
   }
   TempDir cache_;
+  TempDir scratch_;
   std::string read_mem(const nlohmann::json& p, uint64_t addr, size_t len) const {
     return ckptfs::test::read_mem(*mount_, ns_pid(p), addr, len);
   }
@@ -260,6 +271,22 @@ TEST_P(FixtureMount, InfoNamesContainerEngineAndRuntime) {
   EXPECT_EQ(r.out, gt_["processes"][1]["comm"].get<std::string>() + "\n");
 }
 
+// CRIU counts in stats-dump the private pages it wrote; the ground truth
+// counts the pages the processes had dumped, shared memory apart.
+TEST_P(FixtureMount, DumpStatisticsCountTheDumpedPages) {
+  const auto& c = GetParam();
+  uint64_t pages = 0;
+  for (const auto& p : gt_["processes"])
+    for (const auto& v : p["vmas"])
+      if (v["kind"] != "anon_shared") pages += v["nr_dumped_pages"].get<uint64_t>();
+  auto j = nlohmann::json::parse(read_file(*mount_ / ("containers/" + c.container + "/info.json")));
+  EXPECT_EQ(j["statistics"]["pages_written"], pages);
+  EXPECT_GE(j["statistics"]["pages_scanned"].get<uint64_t>(), pages);
+  std::string info = read_file(*mount_ / ("containers/" + c.container + "/info"));
+  EXPECT_NE(info.find("  Pages written:  " + std::to_string(pages) + "\n"), std::string::npos)
+      << info;
+}
+
 TEST_P(FixtureMount, WritesFailWithErofs) {
   const auto& p = gt_["processes"][0];
   int fd = ::open(proc(p, "mem").c_str(), O_WRONLY);
@@ -275,17 +302,32 @@ TEST_P(FixtureMount, WritesFailWithErofs) {
   EXPECT_EQ(errno, EROFS);
 }
 
-INSTANTIATE_TEST_SUITE_P(Fixtures, FixtureMount,
-                         ::testing::Values(FixtureCase{"ImageDirectory", "proc-tree", "proc-tree",
-                                                       "proc-tree", "none", "-"},
-                                           FixtureCase{"PlainTar", "proc-tree.tar", "proc-tree",
-                                                       "proc-tree", "none", "-"},
-                                           FixtureCase{"PodmanZstd", "webapp-checkpoint.tar.zst",
-                                                       "webapp", "webapp", "Podman", "runc"},
-                                           FixtureCase{"PodmanZstdFromCache",
-                                                       "webapp-checkpoint.tar.zst", "webapp",
-                                                       "webapp", "Podman", "runc", true}),
-                         [](const auto& test_case) { return test_case.param.name; });
+INSTANTIATE_TEST_SUITE_P(
+    Fixtures, FixtureMount,
+    ::testing::Values(
+        FixtureCase{"ImageDirectory", "proc-tree", "proc-tree", "proc-tree", "none", "-"},
+        FixtureCase{"PlainTar", "proc-tree.tar", "proc-tree", "proc-tree", "none", "-"},
+        FixtureCase{"PodmanZstd", "webapp-checkpoint.tar.zst", "webapp", "webapp", "Podman",
+                    "runc"},
+        FixtureCase{"PodmanZstdFromCache", "webapp-checkpoint.tar.zst", "webapp", "webapp",
+                    "Podman", "runc", true},
+        // The Podman checkpoint image, as podman save
+        // wrote it (gzip layer) and as the other tools
+        // store images (README-pair-and-image.md).
+        FixtureCase{"OciArchive", kOciFixture, "image", "webapp2", "Podman", "runc"},
+        FixtureCase{"OciArchiveFromCache", kOciFixture, "image", "webapp2", "Podman", "runc", true},
+        FixtureCase{"OciLayoutDirectory", "", "image", "webapp2", "Podman", "runc", false,
+                    OciVariant::kLayoutDir},
+        FixtureCase{"OciUncompressedLayer", "", "image", "webapp2", "Podman", "runc", false,
+                    OciVariant::kUncompressedArchive},
+        FixtureCase{"OciUncompressedLayerFromCache", "", "image", "webapp2", "Podman", "runc", true,
+                    OciVariant::kUncompressedArchive},
+        FixtureCase{"OciKubernetesZstdLayer", "", "image", "webapp2", "Podman", "runc", false,
+                    OciVariant::kKubernetesZstdDir},
+        // Kubernetes' buildah recipe, run for real (tests/fixtures/README.md).
+        FixtureCase{"OciBuildahKubernetesRecipe", "", "pair-a", "webapp2", "Podman", "runc", false,
+                    OciVariant::kBuildahPairA}),
+    [](const auto& test_case) { return test_case.param.name; });
 
 }  // namespace
 }  // namespace ckptfs::test

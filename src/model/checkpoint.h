@@ -97,6 +97,31 @@ struct Process {
   uint64_t shared_stored_bytes = 0;
 };
 
+// CRIU's dump statistics (stats-dump), as checkpointctl shows them.
+struct DumpStats {
+  uint32_t freezing_time = 0, frozen_time = 0, memdump_time = 0, memwrite_time = 0;  // µs
+  uint64_t pages_scanned = 0, pages_written = 0;
+};
+
+// One interface of one network in Podman's network.status.
+struct NetworkInterface {
+  std::string network, name;  // "podman", "eth0"
+  std::string ip, mac, gateway;
+};
+
+// Files a CRIU plugin wrote beside the images (amdgpu-pages-*.img, …).
+struct PluginFiles {
+  std::string what;     // "AMD GPU memory pages"
+  std::string pattern;  // "amdgpu-pages-*.img"
+  uint64_t files = 0, bytes = 0;
+};
+
+// An annotation of the checkpoint's OCI image, under a plain label for the
+// keys the engines define ("Host kernel" for …checkpoint.host.kernel).
+struct LabelledAnnotation {
+  std::string label, key, value;
+};
+
 struct ContainerInfo {
   std::string name;
   std::string engine;  // "Podman", "CRI-O", "containerd", "none"
@@ -111,6 +136,16 @@ struct ContainerInfo {
   bool has_rootfs_diff = false;
   // What the OCI spec says PID 1 was started with (spec.dump process.args/env).
   std::vector<std::string> spec_args, spec_env;
+  std::map<std::string, std::string> annotations;  // spec.dump's
+  std::string ip, mac;  // every address, ", "-joined as checkpointctl does
+  std::vector<NetworkInterface> networks;
+  std::optional<DumpStats> dump_stats;
+  uint64_t amdgpu_pages_size = 0;  // amdgpu-pages-*.img, checkpointctl's figure
+  std::vector<PluginFiles> plugin_files;
+  std::vector<std::string> criu_plugins;  // inventory.img: needed at restore
+  // Set when the checkpoint came in an OCI image (Source::oci_images).
+  const OciImage* oci = nullptr;
+  std::vector<LabelledAnnotation> image_annotations;
 };
 
 struct Checkpoint {

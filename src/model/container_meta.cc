@@ -3,6 +3,9 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "model/container_meta_criu.h"
+#include "model/container_meta_net.h"
+#include "model/container_meta_oci.h"
 #include "util/error.h"
 
 namespace ckptfs {
@@ -32,9 +35,12 @@ std::string str(const json& j, const char* key) {
 // Go's zero time means "unset".
 std::string time_or_empty(std::string t) { return t.starts_with("0001-01-01") ? "" : t; }
 
-std::string criu_version(const Checkpoint& c, const json& annotations) {
-  for (const char* key :
-       {"org.criu.checkpoint.criu.version", "io.podman.annotations.checkpoint.criu.version"}) {
+constexpr const char* kCriuVersionKeys[] = {
+    "org.criu.checkpoint.criu.version", "io.podman.annotations.checkpoint.criu.version",
+    "io.kubernetes.cri-o.annotations.checkpoint.criu.version"};
+
+std::string criu_version(const Checkpoint& c, const json& annotations, const OciImage* image) {
+  for (const char* key : kCriuVersionKeys) {
     std::string v = str(annotations, key);
     if (!v.empty()) return v;
   }
@@ -46,6 +52,18 @@ std::string criu_version(const Checkpoint& c, const json& annotations) {
     std::smatch match;
     if (std::regex_search(head, match, std::regex(R"(Version: ([0-9][0-9.]*))"))) return match[1];
   }
+  // The image's annotation last: go-criu's number is ambiguous (see
+  // describe_criu_version_number), dump.log's text is not.
+  if (image)
+    for (const char* key : kCriuVersionKeys)
+      if (auto it = image->annotations.find(key); it != image->annotations.end()) {
+        std::string meaning = criu_version_from_number(it->second);
+        if (meaning.empty()) return it->second + " (image annotation)";
+        return fmt::format("{} (image annotation {}: go-criu's number{})", meaning, it->second,
+                           meaning.find("git") == std::string::npos
+                               ? ""
+                               : ", which counts a git build one minor version up");
+      }
   return "";
 }
 
@@ -95,6 +113,8 @@ ContainerInfo read_container_info(const Checkpoint& c, const std::string& fallba
     info.pod = str(annotations, "io.kubernetes.cri.sandbox-name");
     info.namespace_ = str(annotations, "io.kubernetes.cri.sandbox-namespace");
   }
+  const OciImage* image = oci_image_of(c);
+  if (info.name.empty() && image) info.name = image_container_name(*image);
   if (info.name.empty()) info.name = fallback_name;
 
   info.image = str(config, "rootfsImageName");
@@ -108,7 +128,7 @@ ContainerInfo read_container_info(const Checkpoint& c, const std::string& fallba
     info.checkpointed = format_time(c.mtime);
     info.checkpointed_source = "inventory.img modification time";
   }
-  info.criu_version = criu_version(c, annotations);
+  info.criu_version = criu_version(c, annotations, image);
   if (spec.is_object() && spec.contains("process") && spec["process"].is_object()) {
     for (const char* key : {"args", "env"}) {
       const json& arr = spec["process"].value(key, json());
@@ -124,6 +144,19 @@ ContainerInfo read_container_info(const Checkpoint& c, const std::string& fallba
     if (f.name.starts_with("pages-") && f.name.ends_with(".img"))
       info.memory_pages_size += f.member->blob->size();
   }
+  if (annotations.is_object())
+    for (const auto& [k, v] : annotations.items())
+      if (v.is_string()) info.annotations[k] = v.get<std::string>();
+  if (info.engine == "CRI-O") read_crio_ips(info.annotations, info);
+  if (c.layout.container) read_network_status(read_json(c, "network.status"), info);
+  info.dump_stats = read_dump_stats(c);
+  info.criu_plugins = read_criu_plugins(c);
+  info.plugin_files = read_plugin_files(c, info.amdgpu_pages_size);
+  if (image) {
+    info.oci = image;
+    info.image_annotations = label_image_annotations(image->annotations);
+  }
+
   if (const Member* d = c.meta("rootfs-diff.tar");
       d && d->type == MemberType::File && c.layout.container) {
     info.has_rootfs_diff = true;

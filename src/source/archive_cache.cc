@@ -26,9 +26,9 @@ namespace ckptfs {
 namespace {
 
 constexpr uint64_t kHeaderSize = 4096;
-// Format 2: header and index are protobuf messages (proto/cache_index.proto).
+// Header and index are protobuf messages (proto/cache_index.proto).
 constexpr std::string_view kMagic = "CKPTFSC2";
-constexpr uint64_t kFormat = 2;
+constexpr uint64_t kFormat = 3;  // 3: the identity may name a range and a tag
 constexpr const char* kSuffix = ".ckptfs-cache";
 // An index is metadata: even a million members stay far below this.
 constexpr uint64_t kMaxIndex = uint64_t{1} << 30;
@@ -38,9 +38,11 @@ constexpr int64_t kStaleLinkSeconds = 3600;
 
 // What identifies the archive: where it is, its size and mtime, and a sample
 // of its bytes (so a file rewritten in place within one mtime tick, or a
-// recycled inode, does not pass for the old one).
+// recycled inode, does not pass for the old one); for a range of a file (an
+// OCI layer inside an oci-archive) also where the range is and its tag.
 struct Identity {
-  std::array<uint64_t, 7> v{};  // dev, ino, size, mtime s, mtime ns, sample, format
+  // dev, ino, size, mtime s, mtime ns, sample, format, offset, length, tag
+  std::array<uint64_t, 10> v{};
 
   std::string key() const {
     std::string raw(reinterpret_cast<const char*>(v.data()), sizeof v);
@@ -54,32 +56,47 @@ struct Identity {
     a.set_mtime_nsec(v[4]);
     a.set_sample(v[5]);
     a.set_format(v[6]);
+    a.set_range_off(v[7]);
+    a.set_range_len(v[8]);
+    a.set_tag(v[9]);
   }
   bool is(const cache::archive_identity& a) const {
-    return v == std::array<uint64_t, 7>{a.dev(),        a.ino(),    a.size(),  a.mtime_sec(),
-                                        a.mtime_nsec(), a.sample(), a.format()};
+    return v == std::array<uint64_t, 10>{a.dev(),        a.ino(),    a.size(),
+                                         a.mtime_sec(),  a.mtime_nsec(), a.sample(),
+                                         a.format(),     a.range_off(),  a.range_len(),
+                                         a.tag()};
   }
 };
 
-Identity identify(const FileHandle& file, const struct stat& st) {
-  uint64_t size = static_cast<uint64_t>(st.st_size);
+Identity identify(const CachedRange& r) {
   std::string sample;
   auto take = [&](uint64_t off, uint64_t len) {
     std::string buf(len, '\0');
-    ssize_t n = ::pread(file.fd(), buf.data(), len, static_cast<off_t>(off));
+    ssize_t n = ::pread(r.file->fd(), buf.data(), len, static_cast<off_t>(r.offset + off));
     sample.append(buf, 0, n > 0 ? static_cast<size_t>(n) : 0);
   };
-  uint64_t chunk = std::min<uint64_t>(size, 64 * 1024);
+  uint64_t chunk = std::min<uint64_t>(r.size, 64 * 1024);
   take(0, chunk);
-  take(size - chunk, chunk);
+  take(r.size - chunk, chunk);
   Identity id;
-  id.v = {static_cast<uint64_t>(st.st_dev),
-          static_cast<uint64_t>(st.st_ino),
-          size,
-          static_cast<uint64_t>(st.st_mtim.tv_sec),
-          static_cast<uint64_t>(st.st_mtim.tv_nsec),
+  id.v = {static_cast<uint64_t>(r.st.st_dev),
+          static_cast<uint64_t>(r.st.st_ino),
+          static_cast<uint64_t>(r.st.st_size),
+          static_cast<uint64_t>(r.st.st_mtim.tv_sec),
+          static_cast<uint64_t>(r.st.st_mtim.tv_nsec),
           fnv1a(sample),
-          kFormat};
+          kFormat,
+          r.offset,
+          r.size,
+          fnv1a(r.tag)};
+  // A tagged range stands for content checked against its digest: trusted
+  // again only while the file's ctime stands too (touch can set an mtime
+  // back after an edit, nothing but the clock sets a ctime).
+  if (!r.tag.empty()) {
+    uint64_t ctime[2] = {static_cast<uint64_t>(r.st.st_ctim.tv_sec),
+                         static_cast<uint64_t>(r.st.st_ctim.tv_nsec)};
+    id.v[9] = fnv1a({reinterpret_cast<const char*>(ctime), sizeof ctime}, id.v[9]);
+  }
   return id;
 }
 
@@ -242,20 +259,27 @@ std::string default_cache_dir() {
 
 TarListing read_compressed_cached(const std::string& path, std::shared_ptr<FileHandle> file,
                                   const struct stat& st, TarReadOptions options,
-                                  const CacheSettings& settings,
-                                  std::function<void(const std::atomic<bool>&)>* save) {
-  uint64_t size = static_cast<uint64_t>(st.st_size);
+                                  const CacheSettings& settings, SaveCache* save) {
+  CachedRange whole{std::move(file), st, 0, static_cast<uint64_t>(st.st_size), ""};
+  return read_compressed_range_cached(path, whole, std::move(options), settings, {}, save);
+}
+
+TarListing read_compressed_range_cached(const std::string& origin, const CachedRange& range,
+                                        TarReadOptions options, const CacheSettings& settings,
+                                        const std::function<void()>& check, SaveCache* save) {
   std::string dir = settings.persist || settings.dir_given ? usable_dir(settings) : "";
   std::optional<Identity> id;
   if (settings.persist && !dir.empty()) {
-    id = identify(*file, st);
-    if (auto hit = lookup(dir, *id, path)) return std::move(*hit);
+    id = identify(range);
+    if (auto hit = lookup(dir, *id, origin)) return std::move(*hit);
   }
   if (dir.empty()) dir = settings.dir;  // not persisting: "" is $TMPDIR
-  auto cache = std::make_shared<CacheFile>(path, dir, settings.max_bytes, id ? kHeaderSize : 0);
+  auto cache = std::make_shared<CacheFile>(origin, dir, settings.max_bytes, id ? kHeaderSize : 0);
   if (id) cache->write_back_early();
   options.cache = cache;
-  TarListing listing = read_tar_streamed(path, FileBlob(file, 0, size, path), options);
+  TarListing listing =
+      read_tar_streamed(origin, FileBlob(range.file, range.offset, range.size, origin), options);
+  if (check) check();
   if (id && cache->unnamed()) {
     // The index now, while the listing is ours; the disk work may wait.
     auto saving = [cache, index = encode_listing(listing, *cache->handle()), id = *id,
@@ -275,6 +299,34 @@ TarListing read_compressed_cached(const std::string& path, std::shared_ptr<FileH
       saving(std::atomic<bool>(false));
   }
   return listing;
+}
+
+bool cache_remembers(const CachedRange& range, const CacheSettings& settings) {
+  if (!settings.persist) return false;
+  std::string dir = usable_dir(settings);
+  return !dir.empty() && lookup(dir, identify(range), range.file->path()).has_value();
+}
+
+void cache_remember(const CachedRange& range, const CacheSettings& settings, SaveCache* save) {
+  if (!settings.persist) return;
+  std::string dir = usable_dir(settings);
+  if (dir.empty()) return;
+  auto saving = [origin = range.file->path(), id = identify(range), settings,
+                 dir](const std::atomic<bool>& stopping) {
+    try {
+      CacheFile cache(origin, dir, settings.max_bytes, kHeaderSize);
+      if (!cache.unnamed()) return;  // no O_TMPFILE: nothing to name atomically
+      store(cache, encode_listing({}, *cache.handle()), id, stopping);
+      evict(dir, cache.limit(), id.key());
+    } catch (const SystemError&) {
+      // Not remembered: the next mount verifies again.
+    } catch (const InputError&) {
+    }
+  };
+  if (settings.defer_save && save)
+    *save = std::move(saving);
+  else
+    saving(std::atomic<bool>(false));
 }
 
 }  // namespace ckptfs

@@ -32,7 +32,34 @@ std::string default_cache_dir();
 // With settings.defer_save, a new entry is not saved but left in *save.
 TarListing read_compressed_cached(const std::string& path, std::shared_ptr<FileHandle> file,
                                   const struct stat& st, TarReadOptions options,
-                                  const CacheSettings& settings,
-                                  std::function<void(const std::atomic<bool>&)>* save = nullptr);
+                                  const CacheSettings& settings, SaveCache* save = nullptr);
+
+// Bytes [offset, offset + size) of a file (st its stat), and a tag that is part
+// of their identity besides where they are: an OCI layer blob inside an
+// oci-archive, tagged with its digest.
+struct CachedRange {
+  std::shared_ptr<FileHandle> file;
+  struct stat st {};
+  uint64_t offset = 0;
+  uint64_t size = 0;
+  std::string tag;
+};
+
+// read_compressed_cached for a range. check runs after a decompressing pass
+// and before its entry is saved: it throws to refuse what was read (an OCI
+// layer whose digest does not match), so a refused pass is never cached. A
+// hit runs no check: the entry was only saved once one had passed.
+TarListing read_compressed_range_cached(const std::string& origin, const CachedRange& range,
+                                        TarReadOptions options, const CacheSettings& settings,
+                                        const std::function<void()>& check,
+                                        SaveCache* save = nullptr);
+
+// Whether the cache remembers a check that passed on this very range (an
+// uncompressed OCI layer's digest, verified once by reading it whole), and
+// remembering one: an entry with an empty listing, evicted like any other.
+// Nothing is remembered unless settings.persist.
+bool cache_remembers(const CachedRange& range, const CacheSettings& settings);
+void cache_remember(const CachedRange& range, const CacheSettings& settings,
+                    SaveCache* save = nullptr);
 
 }  // namespace ckptfs

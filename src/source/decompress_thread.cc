@@ -16,6 +16,7 @@ struct Compressed {
   uint64_t pos = 0;
   std::vector<char> buf = std::vector<char>(kChunk);
   const std::function<void(uint64_t, uint64_t)>& progress;
+  const std::function<void(const char*, size_t)>& observe;
 };
 
 // The compressed archive, read in chunks. Exceptions must not cross
@@ -31,6 +32,7 @@ la_ssize_t read_compressed(archive* a, void* client, const void** out) {
     return ARCHIVE_FATAL;
   }
   s->pos += n;
+  if (s->observe) s->observe(s->buf.data(), n);
   if (s->progress) s->progress(s->pos, s->blob.size());
   *out = s->buf.data();
   return static_cast<la_ssize_t>(n);
@@ -39,8 +41,12 @@ la_ssize_t read_compressed(archive* a, void* client, const void** out) {
 }  // namespace
 
 DecompressThread::DecompressThread(const Blob& archive,
-                                   std::function<void(uint64_t, uint64_t)> progress)
-    : archive_(archive), progress_(std::move(progress)), thread_([this] { run(); }) {}
+                                   std::function<void(uint64_t, uint64_t)> progress,
+                                   std::function<void(const char*, size_t)> observe)
+    : archive_(archive),
+      progress_(std::move(progress)),
+      observe_(std::move(observe)),
+      thread_([this] { run(); }) {}
 
 DecompressThread::~DecompressThread() {
   {
@@ -66,7 +72,7 @@ void DecompressThread::run() {
   // The "raw" format: the whole decompressed stream as one entry's data.
   archive_read_support_filter_all(a.get());
   archive_read_support_format_raw(a.get());
-  Compressed in{archive_, 0, std::vector<char>(kChunk), progress_};
+  Compressed in{archive_, 0, std::vector<char>(kChunk), progress_, observe_};
   archive_read_set_read_callback(a.get(), read_compressed);
   archive_read_set_callback_data(a.get(), &in);
   archive_entry* e = nullptr;

@@ -22,8 +22,11 @@ namespace ckptfs {
 class DecompressThread {
  public:
   // archive must outlive this object. progress (compressed bytes read, archive
-  // size) is called on the decompressing thread.
-  DecompressThread(const Blob& archive, std::function<void(uint64_t, uint64_t)> progress);
+  // size) and observe (each chunk of compressed bytes, in order, as the
+  // decompressor reads it: an OCI layer's digest is checked in the same pass)
+  // are called on the decompressing thread.
+  DecompressThread(const Blob& archive, std::function<void(uint64_t, uint64_t)> progress,
+                   std::function<void(const char*, size_t)> observe = {});
   ~DecompressThread();  // stops the thread, wherever the reader is
   DecompressThread(const DecompressThread&) = delete;
   DecompressThread& operator=(const DecompressThread&) = delete;
@@ -38,6 +41,7 @@ class DecompressThread {
 
   const Blob& archive_;
   std::function<void(uint64_t, uint64_t)> progress_;
+  std::function<void(const char*, size_t)> observe_;
   std::mutex m_;
   std::condition_variable cv_;
   std::deque<std::vector<char>> full_;   // decompressed, not yet read

@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "source/dir_source.h"
+#include "source/oci_source.h"
+#include "source/oci_store.h"
 #include "source/tar_reader.h"
 #include "source/tar_source.h"
 #include "util/error.h"
@@ -31,6 +33,10 @@ const char* packing_name(Packing p) {
       return "tar+xz";
     case Packing::TarBzip2:
       return "tar+bzip2";
+    case Packing::OciLayout:
+      return "OCI image layout";
+    case Packing::OciArchive:
+      return "OCI archive";
   }
   return "?";
 }
@@ -95,13 +101,17 @@ std::unique_ptr<Source> open_source(const std::string& path, const SourceLimits&
     if (errno == ENOENT) fail(path, "no such file or directory");
     fail_errno(path, "cannot access");
   }
-  if (S_ISDIR(st.st_mode)) return open_directory(path, limits);
+  if (S_ISDIR(st.st_mode))
+    return is_oci_layout_dir(path) ? open_oci_directory(path, limits)
+                                   : open_directory(path, limits);
   if (!S_ISREG(st.st_mode)) fail(path, "not a checkpoint: neither a directory nor a regular file");
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) fail_errno(path, "cannot open");
   auto file = std::make_shared<FileHandle>(path, fd);
   Packing packing = sniff(path, fd, static_cast<uint64_t>(st.st_size));
-  return open_tar(path, std::move(file), st, packing, limits);
+  auto src = open_tar(path, std::move(file), st, packing, limits);
+  if (is_oci_layout_listing(src->members)) open_oci_archive(*src, limits);
+  return src;
 }
 
 }  // namespace ckptfs

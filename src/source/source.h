@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "source/blob.h"
+#include "source/oci_image.h"
 
 namespace ckptfs {
 
@@ -31,8 +32,20 @@ struct Member {
   uint64_t rdev = 0;
 };
 
-enum class Packing { Directory, Tar, TarGzip, TarZstd, TarXz, TarBzip2 };
+enum class Packing {
+  Directory,
+  Tar,
+  TarGzip,
+  TarZstd,
+  TarXz,
+  TarBzip2,
+  OciLayout,   // an OCI image layout directory
+  OciArchive,  // a tar of one (podman save --format oci-archive)
+};
 const char* packing_name(Packing p);
+
+// Saves a cache entry in the background (see Source::save_cache).
+using SaveCache = std::function<void(const std::atomic<bool>& stopping)>;
 
 struct Source {
   std::string path;  // as given by the user (for messages)
@@ -44,7 +57,11 @@ struct Source {
   // caller's to ignore (the next mount then decompresses again). It gives up,
   // leaving no entry, soon after `stopping` turns true: an unmount does not
   // wait for a GiB to reach the disk.
-  std::function<void(const std::atomic<bool>& stopping)> save_cache;
+  SaveCache save_cache;
+  // Packing::OciLayout / OciArchive: the images whose layers hold a
+  // checkpoint; members are their layers' content, each image's under its
+  // member_prefix ("" when there is one image).
+  std::vector<OciImage> oci_images;
 
   const Member* find(const std::string& name) const;
 };
@@ -74,7 +91,9 @@ struct SourceLimits {
 };
 
 // Opens a checkpoint by content: a directory, or a file whose magic bytes say
-// tar / gzip / zstd / xz / bzip2. Throws InputError naming the path otherwise.
+// tar / gzip / zstd / xz / bzip2; either may be an OCI image layout (an
+// oci-layout file at its top) whose images carry checkpoints. Throws
+// InputError naming the path otherwise.
 std::unique_ptr<Source> open_source(const std::string& path, const SourceLimits& limits = {});
 
 // Strips "./" and "/" prefixes and "." components; returns "" for names that

@@ -236,7 +236,7 @@ TarListing read_tar_in_place(const std::string& origin, std::shared_ptr<FileHand
 TarListing read_tar_streamed(const std::string& origin, const Blob& archive,
                              const TarReadOptions& options) {
   if (archive.size() == 0) return {};
-  DecompressThread stream(archive, options.progress);
+  DecompressThread stream(archive, options.progress, options.observe_input);
   ArchivePtr a = new_tar_reader();
   archive_read_set_read_callback(a.get(), DecompressThread::read);
   archive_read_set_callback_data(a.get(), &stream);

@@ -40,6 +40,9 @@ struct TarReadOptions {
   std::string kind = "tar";  // what the input claims to be, for messages ("tar+zstd")
   // Called as the streamed input is consumed: (bytes read, input size).
   std::function<void(uint64_t, uint64_t)> progress;
+  // read_tar_streamed only: sees every chunk of the (compressed) input, in
+  // order, as it is read; the pass may stop before the end of the input.
+  std::function<void(const char*, size_t)> observe_input;
 };
 
 // [offset, offset + size) of file is an uncompressed tar. Members are ranges of
