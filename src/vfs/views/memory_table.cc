@@ -51,8 +51,8 @@ std::string render_memory_table(const Checkpoint& c) {
     w[3] = std::max(w[3], r.shared.size());
     w[4] = std::max(w[4], r.mapped.size());
   }
-  std::string out =
-      fmt::format("Memory pages of container \"{}\" (from the pagemaps)\n\n", printable(c.name));
+  std::string out = fmt::format("Memory pages of container \"{}\" (from the pagemaps)\n\n",
+                                printable(c.info.name));
   for (const Row& r : rows)
     out += fmt::format("{:>{}}  {:<{}}  {:>{}}  {:>{}}  {:>{}}\n", r.pid, w[0], r.command, w[1],
                        r.dumped, w[2], r.shared, w[3], r.mapped, w[4]);
@@ -64,7 +64,7 @@ std::string render_memory_table(const Checkpoint& c) {
 
 std::string render_memory_json(const Checkpoint& c) {
   nlohmann::ordered_json j;
-  j["container_name"] = c.name;
+  j["container_name"] = c.info.name;
   j["processes"] = nlohmann::ordered_json::array();
   for (const auto& [pid, p] : c.procs) {
     ProcessMemory m = process_memory(p);
