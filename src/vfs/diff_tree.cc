@@ -102,6 +102,7 @@ std::unique_ptr<Tree> build_comparison_tree(std::shared_ptr<const Comparison> cm
       kSecretMode);
   uint64_t procs = t->mkdir(Tree::kRootIno, "procs");
   for (uint32_t pid : cmp->pids()) add_process(*t, procs, cmp, pid, mtime);
+  t->seal();
   return t;
 }
 
