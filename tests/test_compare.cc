@@ -195,12 +195,18 @@ class CompareTest : public ::testing::Test {
 };
 
 TEST_F(CompareTest, EveryPageThatDiffersAndNoOther) {
-  // Chunks of one page, three pages (never aligned to a mapping) and 1 MiB.
-  for (size_t chunk : {kPageSize, 3 * kPageSize, size_t{1} << 20}) {
-    auto cmp = compare({chunk});
+  // Chunks of one page, three pages (never aligned to a mapping) and 1 MiB;
+  // one thread, or slices of the address space on three.
+  for (auto [chunk, threads] : {std::pair{kPageSize, 1u},
+                                {3 * kPageSize, 1u},
+                                {size_t{1} << 20, 1u},
+                                {3 * kPageSize, 3u},
+                                {kPageSize, 7u}}) {
+    auto cmp = compare({chunk, threads, 1});
     EXPECT_EQ(cmp->pids(), (std::vector<uint32_t>{1, 2, 3, 4}));
     for (uint32_t pid : cmp->pids()) {
-      SCOPED_TRACE(testing::Message() << "pid " << pid << ", chunk " << chunk);
+      SCOPED_TRACE(testing::Message()
+                   << "pid " << pid << ", chunk " << chunk << ", threads " << threads);
       const Proc* a = side(f_.a, pid);
       const Proc* b = side(f_.b, pid);
       expect_matches(cmp->pages(pid), truth(a, b), a, b);
@@ -266,8 +272,20 @@ TEST(CompareRandom, PageKindsMatchANaiveComparison) {
     write_side(tmp / "a", a);
     write_side(tmp / "b", b);
     auto ca = load(tmp / "a", "a"), cb = load(tmp / "b", "b");
-    Comparison cmp(*ca, *cb, "a", "b", {2 * kPageSize});
-    expect_matches(cmp.pages(1), truth(&pa, &pb), &pa, &pb);
+    // Sliced for threads or not, the same runs.
+    Comparison one(*ca, *cb, "a", "b", {2 * kPageSize, 1});
+    Comparison many(*ca, *cb, "a", "b", {2 * kPageSize, 1 + static_cast<unsigned>(rng() % 5), 1});
+    const PageDiff& d = one.pages(1);
+    expect_matches(d, truth(&pa, &pb), &pa, &pb);
+    const PageDiff& e = many.pages(1);
+    expect_matches(e, truth(&pa, &pb), &pa, &pb);
+    ASSERT_EQ(d.runs.size(), e.runs.size());
+    for (size_t i = 0; i < d.runs.size(); ++i) {
+      EXPECT_EQ(d.runs[i].start, e.runs[i].start);
+      EXPECT_EQ(d.runs[i].end, e.runs[i].end);
+      EXPECT_EQ(d.runs[i].first_page, e.runs[i].first_page);
+    }
+    EXPECT_EQ(d.rows_before, e.rows_before);
   }
 }
 

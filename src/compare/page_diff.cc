@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <thread>
 
 #include "util/error.h"
 
@@ -12,6 +13,9 @@ namespace ckptfs {
 namespace {
 
 constexpr uint64_t kNone = std::numeric_limits<uint64_t>::max();
+// Threads one comparison may use: reading page files in parallel pays until
+// memory bandwidth is the limit.
+constexpr uint64_t kMaxThreads = 4;
 
 const Vma* holder(const Process* p, uint64_t addr) {
   if (!p) return nullptr;
@@ -122,7 +126,11 @@ RowDiff diff_rows(const unsigned char* a, const unsigned char* b) {
   return d;
 }
 
-PageDiff diff_pages(const Process* a, const Process* b, const PageDiffOptions& options) {
+namespace {
+
+// The runs of [lo, hi) only: what one thread compares.
+PageDiff diff_range(const Process* a, const Process* b, uint64_t lo, uint64_t hi,
+                    const PageDiffOptions& options) {
   static const std::vector<Extent> kNoExtents;
   const std::vector<Extent>& ea = a ? a->memory.extents() : kNoExtents;
   const std::vector<Extent>& eb = b ? b->memory.extents() : kNoExtents;
@@ -132,10 +140,18 @@ PageDiff diff_pages(const Process* a, const Process* b, const PageDiffOptions& o
 
   PageDiff d;
   RunBuilder runs(d);
-  size_t ia = 0, ib = 0, bi = 0;
-  uint64_t pos = 0;
   auto end_of = [](const Extent& e) { return e.start + e.length; };
-  while (true) {
+  auto first_ending_after = [&](const std::vector<Extent>& e) {
+    return static_cast<size_t>(
+        std::upper_bound(e.begin(), e.end(), lo,
+                         [&](uint64_t x, const Extent& y) { return x < end_of(y); }) -
+        e.begin());
+  };
+  size_t ia = first_ending_after(ea), ib = first_ending_after(eb);
+  size_t bi =
+      static_cast<size_t>(std::upper_bound(bounds.begin(), bounds.end(), lo) - bounds.begin());
+  uint64_t pos = lo;
+  while (pos < hi) {
     while (ia < ea.size() && end_of(ea[ia]) <= pos) ++ia;
     while (ib < eb.size() && end_of(eb[ib]) <= pos) ++ib;
     uint64_t next_a = ia < ea.size() ? ea[ia].start : kNone;
@@ -147,7 +163,7 @@ PageDiff diff_pages(const Process* a, const Process* b, const PageDiffOptions& o
       continue;
     }
     // [pos, end): each side stores all of it or none of it, one mapping each.
-    uint64_t end = std::min(in_a ? end_of(ea[ia]) : next_a, in_b ? end_of(eb[ib]) : next_b);
+    uint64_t end = std::min({in_a ? end_of(ea[ia]) : next_a, in_b ? end_of(eb[ib]) : next_b, hi});
     while (bi < bounds.size() && bounds[bi] <= pos) ++bi;
     if (bi < bounds.size()) end = std::min(end, bounds[bi]);
     check_aligned(in_a ? *a : *b, pos);
@@ -180,6 +196,95 @@ PageDiff diff_pages(const Process* a, const Process* b, const PageDiffOptions& o
     }
     pos = end;
   }
+  return d;
+}
+
+// Appends the runs of the slice that follows d's, joining the two runs that
+// meet at the cut when they are one.
+void append(PageDiff& d, PageDiff&& next) {
+  size_t skip = 0;
+  if (!d.runs.empty() && !next.runs.empty()) {
+    PageRun& last = d.runs.back();
+    const PageRun& first = next.runs.front();
+    if (last.end == first.start && last.kind == first.kind && last.vma == first.vma) {
+      if (first.kind == PageChange::Changed)
+        for (uint64_t p = 0; p < first.pages(); ++p)
+          d.rows_before.push_back(last.rows + next.rows_before[first.first_page + p]);
+      last.end = first.end;
+      last.bytes_differ += first.bytes_differ;
+      last.rows += first.rows;
+      skip = 1;
+    }
+  }
+  size_t base = d.rows_before.size();
+  size_t dropped =
+      skip && next.runs.front().kind == PageChange::Changed ? next.runs.front().pages() : 0;
+  for (size_t i = skip; i < next.runs.size(); ++i) {
+    PageRun r = next.runs[i];
+    r.first_page = r.first_page - dropped + base;
+    d.runs.push_back(r);
+  }
+  d.rows_before.insert(d.rows_before.end(),
+                       next.rows_before.begin() + static_cast<ptrdiff_t>(dropped),
+                       next.rows_before.end());
+  for (auto [to, from] : {std::pair{&d.added, &next.added}, std::pair{&d.removed, &next.removed},
+                          std::pair{&d.changed, &next.changed}}) {
+    to->pages += from->pages;
+    to->bytes_differ += from->bytes_differ;
+  }
+}
+
+// Page-aligned addresses that cut the pages stored on both sides into
+// `parts` slices of about equal bytes: each is compared on its own thread.
+std::vector<uint64_t> cuts(const Process& a, const Process& b, unsigned parts) {
+  const std::vector<Extent>& e =
+      a.memory.stored_bytes() >= b.memory.stored_bytes() ? a.memory.extents() : b.memory.extents();
+  uint64_t total = 0;
+  for (const Extent& x : e) total += x.length;
+  std::vector<uint64_t> out;
+  uint64_t seen = 0;
+  size_t k = 1;
+  for (const Extent& x : e) {
+    while (k < parts && seen + x.length > total / parts * k) {
+      uint64_t at = (x.start + (total / parts * k - seen)) & ~(kPageSize - 1);
+      if (out.empty() || at > out.back()) out.push_back(at);
+      ++k;
+    }
+    seen += x.length;
+  }
+  return out;
+}
+
+}  // namespace
+
+PageDiff diff_pages(const Process* a, const Process* b, const PageDiffOptions& options) {
+  unsigned threads = options.threads ? options.threads : std::thread::hardware_concurrency();
+  uint64_t both = a && b ? std::min(a->memory.stored_bytes(), b->memory.stored_bytes()) : 0;
+  threads = static_cast<unsigned>(std::min<uint64_t>(
+      {threads, kMaxThreads, both / std::max<uint64_t>(1, options.bytes_per_thread)}));
+  if (threads <= 1) return diff_range(a, b, 0, kNone, options);
+
+  std::vector<uint64_t> at = cuts(*a, *b, threads);
+  at.insert(at.begin(), 0);
+  at.push_back(kNone);
+  size_t n = at.size() - 1;
+  std::vector<PageDiff> parts(n);
+  std::vector<std::exception_ptr> errors(n);
+  auto work = [&](size_t i) {
+    try {
+      parts[i] = diff_range(a, b, at[i], at[i + 1], options);
+    } catch (...) {
+      errors[i] = std::current_exception();
+    }
+  };
+  std::vector<std::thread> helpers;
+  for (size_t i = 1; i < n; ++i) helpers.emplace_back(work, i);
+  work(0);
+  for (auto& t : helpers) t.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  PageDiff d = std::move(parts[0]);
+  for (size_t i = 1; i < n; ++i) append(d, std::move(parts[i]));
   return d;
 }
 

@@ -56,11 +56,18 @@ struct PageDiff {
 };
 
 struct PageDiffOptions {
-  size_t chunk = size_t{1} << 20;  // bytes read from each side at a time
+  // Bytes read from each side at a time: like cat, small enough that both
+  // buffers stay in the CPU cache for memcmp.
+  size_t chunk = size_t{128} << 10;
+  // Threads for one process (0: one per core, at most 4), each comparing a
+  // slice of the address space; none for less than bytes_per_thread each.
+  unsigned threads = 0;
+  uint64_t bytes_per_thread = uint64_t{32} << 20;
 };
 
 // a or b may be null: a process that exists on one side only. Throws
 // InputError when a side's pages cannot be read, or are not page aligned.
+// The result does not depend on the chunk size or the number of threads.
 PageDiff diff_pages(const Process* a, const Process* b, const PageDiffOptions& options = {});
 
 // A run of added or changed pages inside one of B's mappings: what
