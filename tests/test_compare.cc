@@ -519,6 +519,20 @@ TEST_F(DiffTreeTest, NothingIsComparedUntilReadAndOnlyThePairThatIsRead) {
   EXPECT_FALSE(bc.node->lazy->built());
 }
 
+TEST_F(CompareTest, ACheckpointNamedDiffDoesNotHideTheComparisons) {
+  std::vector<std::unique_ptr<Checkpoint>> v;
+  v.push_back(load(tmp_ / "a", "diff"));
+  v.push_back(load(tmp_ / "b", "b"));
+  auto t = build_tree(v);
+  std::vector<std::string> names;
+  for (const auto& [n, ino] : t->get(Tree::kRootIno)->children) names.push_back(n);
+  EXPECT_EQ(names, (std::vector<std::string>{"b", "diff", "diff~2"}));
+  const Node* d = t->resolve("diff");
+  ASSERT_EQ(d->children.size(), 1u);
+  EXPECT_EQ(d->children[0].first, "diff~2..b");
+  EXPECT_TRUE(t->resolve("diff~2/procs/1/maps"));
+}
+
 TEST_F(DiffTreeTest, AnUnreadablePageFailsOnlyWhatDependsOnIt) {
   // B's pages file cut short after the mount checked its size.
   std::string pages = "pages-1.img";  // process 1 is written first, and gets pages id 1
