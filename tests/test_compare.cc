@@ -17,7 +17,9 @@
 
 #include "compare/comparison.h"
 #include "compare/unified_diff.h"
+#include "images/magic.h"
 #include "model/loader.h"
+#include "pipe_data.pb.h"
 #include "source/source.h"
 #include "support/image_writer.h"
 #include "support/input_error.h"
@@ -28,6 +30,7 @@
 #include "vfs/hexdump_diff_content.h"
 #include "vfs/inode_space.h"
 #include "vfs/lazy_dir.h"
+#include "vfs/views/diff_summary.h"
 
 namespace ckptfs::test {
 namespace {
@@ -414,6 +417,163 @@ TEST_F(CompareTest, PagesListsOneLinePerRun) {
             "7f0000012000-7f0000014000 removed 8192 7f0000010000-7f0000018000.rw-p.anon\n");
   EXPECT_EQ(read_all(*t->resolve("procs/3/pages")->content),
             "7f0000000000-7f0000001000 removed 4096 7f0000000000-7f0000002000.rw-p.anon\n");
+}
+
+// --- everything besides pages ------------------------------------------------
+
+// One side of a pair that differs in everything but memory: its process's
+// comm, registers, credentials, mappings, descriptors and sockets, and the
+// files around it. `after` picks which side.
+void write_everything(const std::string& dir, bool after) {
+  std::filesystem::create_directories(dir);
+  ImageDirWriter w(dir);
+  w.inventory();
+  w.process(1, 0, after ? "server-2" : "server");
+  w.core(1).mutable_thread_info()->mutable_gpregs()->set_ip(after ? 0x2000 : 0x1000);
+  w.core(1).mutable_thread_info()->mutable_gpregs()->set_sp(0x7000);
+  w.core(1).mutable_thread_core()->mutable_creds()->set_uid(after ? 1000 : 0);
+  // Same start, other end and permissions; and a mapping only B has.
+  w.vma(1, kBase, kBase + (after ? 8 : 16) * kPageSize, after ? 1 : kRW, kMapPrivate | kMapAnon,
+        kAnonStatus);
+  if (after)
+    w.vma(1, kBase + 32 * kPageSize, kBase + 33 * kPageSize, kRW, kMapPrivate | kMapAnon,
+          kAnonStatus);
+  w.pages(1, kBase, pattern(kPageSize, 1));
+
+  auto reg = [&](uint32_t id, const std::string& path, uint64_t pos) {
+    criu::file_entry f;
+    f.set_type(1);
+    f.set_id(id);
+    f.mutable_reg()->set_id(id);
+    f.mutable_reg()->set_name(path);
+    f.mutable_reg()->set_pos(pos);
+    w.file(f);
+  };
+  reg(10, after ? "/etc/b" : "/etc/a", 0);
+  reg(11, "/var/log/x", after ? 4096 : 0);  // only the position moves
+  if (after) reg(12, "/tmp/new", 0);
+  criu::file_entry usk;
+  usk.set_type(5);
+  usk.set_id(20);
+  usk.mutable_usk()->set_ino(100);
+  usk.mutable_usk()->set_type(1);
+  usk.mutable_usk()->set_state(10);
+  usk.mutable_usk()->set_name("/run/s.sock");
+  w.file(usk);
+  criu::file_entry isk;
+  isk.set_type(4);
+  isk.set_id(21);
+  isk.mutable_isk()->set_ino(200);
+  isk.mutable_isk()->set_family(2);
+  isk.mutable_isk()->set_type(1);
+  isk.mutable_isk()->set_proto(6);
+  isk.mutable_isk()->set_state(after ? 8 : 1);  // ESTABLISHED -> CLOSE_WAIT
+  isk.mutable_isk()->set_src_port(8080);
+  isk.mutable_isk()->set_dst_port(40000);
+  isk.mutable_isk()->add_src_addr(0x0100007f);
+  isk.mutable_isk()->add_dst_addr(0x0100007f);
+  w.file(isk);
+  w.finish();
+
+  std::vector<std::string> fds;
+  auto fd = [&](uint32_t n, uint32_t id, uint32_t type) {
+    criu::fdinfo_entry e;
+    e.set_fd(n);
+    e.set_id(id);
+    e.set_type(type);
+    fds.push_back(e.SerializeAsString());
+  };
+  fd(0, 10, 1);
+  fd(1, 11, 1);
+  if (!after) fd(3, 20, 5);  // the unix socket is closed in B
+  fd(4, 21, 4);
+  if (after) fd(5, 12, 1);
+  w.write_raw("fdinfo-1.img", image(magic::kCommon, magic::kFdinfo, fds));
+
+  // Unread pipe data: same pipe, other bytes.
+  criu::pipe_data_entry pd;
+  pd.set_pipe_id(77);
+  std::string data = after ? "queued after\n" : "queued before\n";
+  pd.set_bytes(static_cast<uint32_t>(data.size()));
+  w.write_raw("pipes-data.img",
+              image(magic::kCommon, magic::kPipesData, {}) + entry(pd.SerializeAsString()) + data);
+
+  // The engine's view of the file system: rootfs-diff.tar and deleted.files.
+  TempDir root;
+  write_file(root / "keep", "same in both\n");
+  write_file(root / "motd", after ? "hello\nworld\n" : "hello\n");
+  if (after) write_file(root / "new.txt", "new\n");
+  if (!after) write_file(root / "gone", "gone in B\n");
+  ASSERT_EQ(
+      run("tar -C " + shell_quote(root.path()) + " -cf " + shell_quote(dir + "/rootfs-diff.tar") +
+          " keep motd " + (after ? "new.txt" : "gone"))
+          .status,
+      0);
+  if (after) write_file(dir + "/deleted.files", "[\"/etc/issue.net\"]");
+}
+
+std::map<std::string, std::string> keyed(const std::vector<Change>& changes) {
+  std::map<std::string, std::string> out;
+  for (const Change& c : changes) {
+    std::string fields;
+    for (const FieldChange& f : c.fields) fields += " " + f.field + ":" + f.a + "->" + f.b;
+    out[c.key] = change_kind_name(c.kind) + fields;
+  }
+  return out;
+}
+
+TEST(CompareEverything, ProcessesDescriptorsSocketsAndFiles) {
+  TempDir tmp;
+  write_everything(tmp / "a", false);
+  write_everything(tmp / "b", true);
+  auto a = load(tmp / "a", "a"), b = load(tmp / "b", "b");
+  Comparison cmp(*a, *b, "a", "b");
+  const Summary& s = cmp.summary();
+  ASSERT_EQ(s.processes.size(), 1u);
+  const ProcessSummary& p = s.processes[0];
+  std::map<std::string, std::string> fields;
+  for (const FieldChange& f : p.fields) fields[f.field] = f.a + "->" + f.b;
+  EXPECT_EQ(fields.at("comm"), "server->server-2");
+  EXPECT_NE(fields.at("credentials").find("uid 0/"), std::string::npos);
+  EXPECT_NE(fields.at("credentials").find("->uid 1000/"), std::string::npos);
+  EXPECT_EQ(fields.size(), 2u) << "nothing else of the process changed";
+  EXPECT_EQ(keyed(p.threads), (std::map<std::string, std::string>{{"thread 1",
+                                                                   "changed comm:server->server-2 "
+                                                                   "ip:0x1000->0x2000"}}));
+  EXPECT_EQ(keyed(p.mappings),
+            (std::map<std::string, std::string>{
+                {"7f0000000000", "changed end:7f0000010000->7f0000008000 perms:rw-p->r--p"},
+                {"7f0000020000", "added"}}));
+  EXPECT_EQ(keyed(p.descriptors),
+            (std::map<std::string, std::string>{{"fd 0", "changed target:/etc/a->/etc/b"},
+                                                {"fd 1", "changed pos:0->4096"},
+                                                {"fd 3", "removed"},
+                                                {"fd 5", "added"}}));
+  EXPECT_EQ(keyed(p.sockets), (std::map<std::string, std::string>{
+                                  {"socket:[100]", "removed"},
+                                  {"socket:[200]", "changed state:ESTABLISHED->CLOSE_WAIT"}}));
+  EXPECT_EQ(keyed(s.rootfs_diff),
+            (std::map<std::string, std::string>{{"gone", "removed"},
+                                                {"motd", "changed content:6 bytes->12 bytes"},
+                                                {"new.txt", "added"}}));
+  EXPECT_EQ(keyed(s.deleted_files),
+            (std::map<std::string, std::string>{{"/etc/issue.net", "added"}}));
+  EXPECT_EQ(
+      keyed(s.pipes),
+      (std::map<std::string, std::string>{{"pipe:[77]", "changed content:14 bytes->13 bytes"}}));
+  // The images that carry those differences, and no other.
+  std::map<std::string, std::string> images = keyed(s.images);
+  std::set<std::string> names;
+  for (const auto& [k, v] : images) names.insert(k);
+  EXPECT_EQ(names,
+            (std::set<std::string>{"core-1.img", "deleted.files", "fdinfo-1.img", "files.img",
+                                   "mm-1.img", "pipes-data.img", "rootfs-diff.tar"}));
+  // The text says each of them.
+  std::string text = render_diff_summary(s);
+  for (const char* want : {"~ fd 0: target: /etc/a -> /etc/b",
+                           "- socket:[100]:", "+ new.txt:", "~ motd: content: 6 bytes -> 12 bytes",
+                           "+ /etc/issue.net: deleted", "comm: server -> server-2"})
+    EXPECT_NE(text.find(want), std::string::npos) << want << "\n" << text;
 }
 
 TEST(UnifiedDiff, PatchTurnsAIntoB) {
