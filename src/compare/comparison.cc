@@ -10,12 +10,6 @@ namespace ckptfs {
 
 std::atomic<uint64_t> Comparison::page_diffs_run_ = 0;
 
-bool ProcessSummary::changed() const {
-  return !in_a || !in_b || !fields.empty() || !threads.empty() || !mappings.empty() ||
-         !descriptors.empty() || !sockets.empty() || pages_added.pages || pages_removed.pages ||
-         pages_changed.pages;
-}
-
 Comparison::Comparison(const Checkpoint& a, const Checkpoint& b, std::string name_a,
                        std::string name_b, PageDiffOptions options)
     : a_(a), b_(b), name_a_(std::move(name_a)), name_b_(std::move(name_b)), options_(options) {

@@ -98,18 +98,6 @@ std::set<std::string> deleted_paths(const Checkpoint& c) {
 
 }  // namespace
 
-const char* change_kind_name(ChangeKind k) {
-  switch (k) {
-    case ChangeKind::Added:
-      return "added";
-    case ChangeKind::Removed:
-      return "removed";
-    case ChangeKind::Changed:
-      return "changed";
-  }
-  return "?";
-}
-
 std::vector<Change> compare_stored_tar(const Checkpoint& a, const Checkpoint& b,
                                        const std::string& member) {
   TarListing la = listing(a, member), lb = listing(b, member);
