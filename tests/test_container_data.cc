@@ -73,8 +73,8 @@ TEST_P(ContainerData, StatsDecoded) {
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, ContainerData,
                          ::testing::Values("proc-tree", "webapp-checkpoint.tar.zst"),
-                         [](const auto& info) {
-                           return info.param == "proc-tree" ? "ProcTree" : "Podman";
+                         [](const auto& test_case) {
+                           return test_case.param == "proc-tree" ? "ProcTree" : "Podman";
                          });
 
 TEST(ContainerMetadata, PodmanMetadataFilesAreValidJson) {

@@ -336,7 +336,7 @@ TEST_P(ContainerTreesMount, MountsListsEveryMountAndTheSpecs) {
   for (const auto& l : criu_lines) {
     auto f = fields(l);
     ASSERT_GE(f.size(), 10u) << l;
-    by_id[std::stoul(f[0])] = f;
+    by_id[static_cast<uint32_t>(std::stoul(f[0]))] = f;
   }
   for (const auto& e : entries) {
     SCOPED_TRACE(e.mountpoint());
@@ -394,7 +394,7 @@ INSTANTIATE_TEST_SUITE_P(Archives, ContainerTreesMount,
                          ::testing::Values(Case{"Zstd", "zstd"}, Case{"PlainTar", "plain"},
                                            Case{"PlainTarGzipRootfsDiff",
                                                 "plain-gzip-rootfs-diff"}),
-                         [](const auto& info) { return info.param.name; });
+                         [](const auto& test_case) { return test_case.param.name; });
 
 }  // namespace
 }  // namespace ckptfs::test

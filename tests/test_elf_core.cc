@@ -533,7 +533,7 @@ TEST_P(ElfCoreGdb, GdbLoadsTheCoreWithoutTheExecutable) {
   std::regex lwp(R"(^[ *]\s*\d+\s+LWP (\d+)\s)");
   std::istringstream in(r.out);
   for (std::string line; std::getline(in, line);)
-    if (std::regex_search(line, m, lwp)) listed.insert(std::stoul(m[1]));
+    if (std::regex_search(line, m, lwp)) listed.insert(static_cast<uint32_t>(std::stoul(m[1])));
   for (const auto& t : main["threads"]) expected.insert(t["ns_tid"].back().get<uint32_t>());
   EXPECT_EQ(expected.size(), 3u);
   EXPECT_EQ(listed, expected);
@@ -545,7 +545,7 @@ TEST_P(ElfCoreGdb, GdbLoadsTheCoreWithoutTheExecutable) {
   std::regex rip(R"(\(LWP (\d+)\):\s*\nrip\s+(0x[0-9a-f]+))");
   for (auto it = std::sregex_iterator(r.out.begin(), r.out.end(), rip);
        it != std::sregex_iterator(); ++it)
-    rips[std::stoul((*it)[1])] = std::stoull((*it)[2], nullptr, 16);
+    rips[static_cast<uint32_t>(std::stoul((*it)[1]))] = std::stoull((*it)[2], nullptr, 16);
   ASSERT_EQ(rips.size(), p.threads.size());
   for (const Thread& t : p.threads)
     EXPECT_EQ(rips[t.tid], t.core->thread_info().gpregs().ip()) << t.tid;
@@ -556,7 +556,7 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, ElfCoreGdb,
                          ::testing::Values(MountCase{"ImageDirectory", "proc-tree", "proc-tree"},
                                            MountCase{"PodmanZstd", "webapp-checkpoint.tar.zst",
                                                      "webapp"}),
-                         [](const auto& info) { return info.param.name; });
+                         [](const auto& test_case) { return test_case.param.name; });
 
 }  // namespace
 }  // namespace ckptfs::test

@@ -288,7 +288,7 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, FixtureMount,
                                            FixtureCase{"PodmanZstdFromCache",
                                                        "webapp-checkpoint.tar.zst", "webapp",
                                                        "webapp", "Podman", "runc", true}),
-                         [](const auto& info) { return info.param.name; });
+                         [](const auto& test_case) { return test_case.param.name; });
 
 }  // namespace
 }  // namespace ckptfs::test

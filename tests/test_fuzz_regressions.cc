@@ -45,7 +45,7 @@ TEST_P(FuzzRegression, ReplaysCorpus) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Targets, FuzzRegression, ::testing::ValuesIn(target_names()),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& test_case) { return test_case.param; });
 
 // A directory whose name is no target would never be replayed.
 TEST(FuzzCorpus, EveryDirectoryIsATarget) {

@@ -117,8 +117,8 @@ TEST(ImageReader, LengthPastEndOfFile) {
   // One byte short of a complete entry is still an error, not a short read.
   std::string msg = pstree_msg(7);
   ImageReader r2("pstree.img",
-                 le32(magic::kCommon) + le32(magic::kPstree) + le32(msg.size()) +
-                     msg.substr(0, msg.size() - 1),
+                 le32(magic::kCommon) + le32(magic::kPstree) +
+                     le32(static_cast<uint32_t>(msg.size())) + msg.substr(0, msg.size() - 1),
                  magic::kPstree);
   EXPECT_TRUE(Mentions(error_of([&] { r2.next(m); }), "pstree.img: ", {"entry 0", "past the end"}));
 }

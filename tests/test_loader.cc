@@ -135,9 +135,9 @@ TEST_P(PagemapCountField, BothLocationsOfTheCountAreRead) {
 
 INSTANTIATE_TEST_SUITE_P(Criu, PagemapCountField,
                          ::testing::Values(CountField::kNrPages, CountField::kCompat),
-                         [](const auto& info) {
-                           return info.param == CountField::kNrPages ? "Criu42NrPages"
-                                                                     : "Criu41Compat";
+                         [](const auto& test_case) {
+                           return test_case.param == CountField::kNrPages ? "Criu42NrPages"
+                                                                          : "Criu41Compat";
                          });
 
 TEST_F(LoaderTest, NonPresentEntriesTakeNoSpaceInThePagesFile) {

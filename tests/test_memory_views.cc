@@ -567,7 +567,7 @@ INSTANTIATE_TEST_SUITE_P(
     Fixtures, MemoryViewsMount,
     ::testing::Values(MountCase{"ImageDirectory", "proc-tree", "proc-tree", "proc-tree"},
                       MountCase{"PodmanZstd", "webapp-checkpoint.tar.zst", "webapp", "webapp"}),
-    [](const auto& info) { return info.param.name; });
+    [](const auto& test_case) { return test_case.param.name; });
 
 }  // namespace
 }  // namespace ckptfs::test

@@ -99,7 +99,7 @@ TEST(PagemapEntry, EveryEncodingProtobufAcceptsDecodesAlike) {
     std::string b;
     int fields = static_cast<int>(rng() % 7);
     for (int f = 0; f < fields; ++f) {
-      uint32_t num = 1 + rng() % 7;  // 6 and 7 are unknown fields
+      uint32_t num = static_cast<uint32_t>(1 + rng() % 7);  // 6 and 7 are unknown fields
       uint32_t wire = rng() % 4 == 0 ? std::array{1u, 2u, 5u}[rng() % 3] : 0u;
       put_varint(b, (num << 3) | wire, rng() % 8 == 0 ? 2 : 1);  // sometimes an overlong tag
       switch (wire) {

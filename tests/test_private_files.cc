@@ -70,7 +70,7 @@ TEST_F(PrivateFiles, SecretsAreOwnerOnlyAndOwnedByTheMountingUser) {
     SCOPED_TRACE(l);
     EXPECT_EQ(uid, ::getuid());
     EXPECT_EQ(gid, ::getgid());
-    unsigned bits = std::stoul(mode, nullptr, 8);
+    unsigned bits = static_cast<unsigned>(std::stoul(mode, nullptr, 8));
     std::string base = path.substr(path.rfind('/') + 1);
     if (type == "d" &&
         (base == "vmas" || path == "files" || path == "raw" || base == "fd" || base == "fdinfo")) {

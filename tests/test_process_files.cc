@@ -190,8 +190,8 @@ INSTANTIATE_TEST_SUITE_P(
     Fixtures, ProcessFiles,
     ::testing::Values(std::pair<std::string, std::string>{"proc-tree", "proc-tree"},
                       std::pair<std::string, std::string>{"webapp-checkpoint.tar.zst", "webapp"}),
-    [](const auto& info) {
-      return info.param.second == "webapp" ? std::string("Podman") : std::string("ProcTree");
+    [](const auto& test_case) {
+      return test_case.param.second == "webapp" ? std::string("Podman") : std::string("ProcTree");
     });
 
 }  // namespace

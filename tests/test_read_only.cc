@@ -151,7 +151,7 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, ReadOnly,
                          ::testing::Values(Case{"ImageDirectory", "proc-tree", 25911},
                                            Case{"PlainTar", "proc-tree.tar", 25911},
                                            Case{"PodmanZstd", "webapp-checkpoint.tar.zst", 1}),
-                         [](const auto& info) { return info.param.name; });
+                         [](const auto& test_case) { return test_case.param.name; });
 
 }  // namespace
 }  // namespace ckptfs::test

@@ -339,7 +339,7 @@ TEST_P(RepackedLayout, InfoNamesContainerAndEngine) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Layouts, RepackedLayout, ::testing::ValuesIn(layout_cases()),
-                         [](const auto& info) { return info.param.name; });
+                         [](const auto& test_case) { return test_case.param.name; });
 
 }  // namespace
 }  // namespace ckptfs::test

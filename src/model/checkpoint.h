@@ -126,10 +126,10 @@ struct Checkpoint {
   std::string arch = "x86_64";
   int64_t mtime = 0;  // checkpoint time for the tree's attributes
 
-  const Member* image(const std::string& name) const {
-    return source->find(layout.image_dir + name);
+  const Member* image(const std::string& file) const {
+    return source->find(layout.image_dir + file);
   }
-  const Member* meta(const std::string& name) const { return source->find(layout.meta_dir + name); }
+  const Member* meta(const std::string& file) const { return source->find(layout.meta_dir + file); }
 };
 
 }  // namespace ckptfs

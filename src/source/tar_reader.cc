@@ -34,22 +34,22 @@ ArchivePtr new_tar_reader() {
 // is the member's data offset. Only header pages are ever touched.
 class Mapping {
  public:
-  Mapping(const std::string& origin, const FileHandle& file, uint64_t offset, uint64_t size) {
+  Mapping(const std::string& origin, const FileHandle& file, uint64_t offset, uint64_t len) {
     int fd = file.fd();
     // A window past the end of the file would be SIGBUS on first touch.
     struct stat st {};
     if (::fstat(fd, &st) != 0) fail_errno(origin, "cannot stat");
     if (offset > static_cast<uint64_t>(st.st_size) ||
-        size > static_cast<uint64_t>(st.st_size) - offset)
+        len > static_cast<uint64_t>(st.st_size) - offset)
       fail(origin, "file is shorter than recorded (truncated while mounted?)");
     uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
     uint64_t start = offset / page * page;
-    map_len_ = static_cast<size_t>(size + (offset - start));
+    map_len_ = static_cast<size_t>(len + (offset - start));
     map_ = ::mmap(nullptr, map_len_, PROT_READ, MAP_PRIVATE, fd, static_cast<off_t>(start));
     if (map_ == MAP_FAILED) fail_errno(origin, "cannot map the archive");
     ::madvise(map_, map_len_, MADV_RANDOM);
     base = static_cast<const char*>(map_) + (offset - start);
-    this->size = static_cast<size_t>(size);
+    size = static_cast<size_t>(len);
   }
   ~Mapping() { ::munmap(map_, map_len_); }
   Mapping(const Mapping&) = delete;

@@ -20,7 +20,8 @@ std::string le32(uint32_t v) { return std::string(reinterpret_cast<const char*>(
 
 std::string image(uint32_t type_magic, const google::protobuf::Message& m) {
   std::string s = m.SerializeAsString();
-  return le32(ckptfs::magic::kCommon) + le32(type_magic) + le32(s.size()) + s;
+  return le32(ckptfs::magic::kCommon) + le32(type_magic) + le32(static_cast<uint32_t>(s.size())) +
+         s;
 }
 
 void add_default(ckptfs::Source& src, const std::string& name, std::string bytes) {
@@ -65,7 +66,8 @@ CKPTFS_FUZZ_TARGET(address_space) {
   criu::inventory_entry inv;
   inv.set_img_version(2);
   add_default(*src, "inventory.img",
-              le32(ckptfs::magic::kInventory) + le32(inv.ByteSizeLong()) + inv.SerializeAsString());
+              le32(ckptfs::magic::kInventory) + le32(static_cast<uint32_t>(inv.ByteSizeLong())) +
+                  inv.SerializeAsString());
   criu::pstree_entry ps;
   ps.set_pid(pid);
   ps.set_pgid(pid);

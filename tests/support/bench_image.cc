@@ -148,7 +148,8 @@ void plan_process(const BenchSpec& s, BenchProc& p, uint64_t pages, uint64_t ent
   std::vector<uint64_t> holes(nv), tails(nv, 0), gaps(nv, 0);
   uint64_t mapped = 0;
   for (uint32_t i = 0; i < nv; ++i) {
-    holes[i] = static_cast<uint64_t>(std::llround(dumped[i] * s.hole_percent / 100.0));
+    holes[i] = static_cast<uint64_t>(
+        std::llround(static_cast<double>(dumped[i]) * s.hole_percent / 100.0));
     mapped += dumped[i] + holes[i];
     if (i + 1 < nv) gaps[i] = 1 + r.below(16);
   }
