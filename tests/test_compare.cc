@@ -375,8 +375,8 @@ TEST_F(CompareTest, ChangedIsSparseWithBsBytesAtAddedAndChangedPages) {
   EXPECT_EQ(c.size(), kUserAddressEnd);
   // Data where B stores an added or changed page, holes everywhere else.
   std::set<uint64_t> want;
-  for (const auto& [addr, t] : truth(&f_.a[1], &f_.b[1]))
-    if (t.kind != PageChange::Removed) want.insert(addr);
+  for (const auto& [addr, page] : truth(&f_.a[1], &f_.b[1]))
+    if (page.kind != PageChange::Removed) want.insert(addr);
   std::set<uint64_t> got;
   for (auto d = c.seek_data(0); d; d = c.seek_data(c.seek_hole(*d))) {
     uint64_t h = c.seek_hole(*d);

@@ -127,7 +127,9 @@ class PairDiff : public ::testing::Test {
         std::vector<std::string>{fixture("pair-a.tar.zst"), fixture("pair-b.tar.zst")});
   }
   void TearDown() override {
-    if (m_) EXPECT_TRUE(m_->unmount()) << m_->log();
+    if (m_) {
+      EXPECT_TRUE(m_->unmount()) << m_->log();
+    }
   }
   std::string d(const std::string& rel) const { return *m_ / (kPair + "/" + rel); }
   std::unique_ptr<Mount> m_;
