@@ -100,9 +100,9 @@ TEST(ContainerMetadata, PodmanMetadataFilesAreValidJson) {
 TEST(SeveralCheckpoints, DirectoryAndTarSideBySideShowNoDifference) {
   CKPTFS_REQUIRE_FIXTURES();
   Mount m({fixture("proc-tree"), fixture("proc-tree.tar")});
-  // Same name twice: made unique.
+  // Same name twice: made unique; diff/ compares them.
   auto r = run("ls " + shell_quote(m.path()));
-  EXPECT_EQ(r.out, "proc-tree\nproc-tree-2\n");
+  EXPECT_EQ(r.out, "diff\nproc-tree\nproc-tree-2\n");
   // mem is 128 TiB of mostly holes: diff would read all of it. vmas/ holds the same bytes.
   r = run("diff -r --no-dereference --exclude=raw --exclude=mem " +
           shell_quote(m / "proc-tree/procs") + " " + shell_quote(m / "proc-tree-2/procs"));
@@ -110,17 +110,16 @@ TEST(SeveralCheckpoints, DirectoryAndTarSideBySideShowNoDifference) {
   r = run("diff -r --no-dereference --exclude=raw --exclude=mem --exclude=containers " +
           shell_quote(m / "proc-tree") + " " + shell_quote(m / "proc-tree-2"));
   EXPECT_EQ(r.status, 0) << r.out << r.err;
-  // The summaries differ only in the name they were given and the image files'
-  // times (a copied directory has new mtimes; the tar kept the dump's).
+  // The summaries differ only in the image files' times (a copied directory
+  // has new mtimes; the tar kept the dump's). Both name the container as the
+  // checkpoint does, not as the mount had to (proc-tree-2).
   r = run("diff -r " + shell_quote(m / "proc-tree/containers/proc-tree") + " " +
-          shell_quote(m / "proc-tree-2/containers/proc-tree-2"));
-  EXPECT_EQ(r.status, 1) << "they differ in their names: " << r.err;
+          shell_quote(m / "proc-tree-2/containers/proc-tree"));
+  EXPECT_LE(r.status, 1) << r.err;
   std::istringstream lines(r.out);
   for (std::string l; std::getline(lines, l);)
     if (l.starts_with("<") || l.starts_with(">")) {
-      EXPECT_TRUE(l.find("proc-tree") != std::string::npos ||
-                  l.find("heckpointed") != std::string::npos)
-          << l;
+      EXPECT_NE(l.find("heckpointed"), std::string::npos) << l;
     }
   EXPECT_TRUE(m.unmount());
 }
@@ -128,7 +127,7 @@ TEST(SeveralCheckpoints, DirectoryAndTarSideBySideShowNoDifference) {
 TEST(SeveralCheckpoints, DifferentCheckpointsCompareWithDiff) {
   CKPTFS_REQUIRE_FIXTURES();
   Mount m({fixture("proc-tree.tar"), fixture("webapp-checkpoint.tar.zst")});
-  EXPECT_EQ(run("ls " + shell_quote(m.path())).out, "proc-tree\nwebapp\n");
+  EXPECT_EQ(run("ls " + shell_quote(m.path())).out, "diff\nproc-tree\nwebapp\n");
   EXPECT_EQ(read_file(m / "webapp/procs/1/comm"), "ckpt_workload\n");
   EXPECT_EQ(read_file(m / "proc-tree/procs/25911/comm"), "ckpt_workload\n");
   auto r = run("diff " + shell_quote(m / "proc-tree/procs/25911/maps") + " " +

@@ -10,6 +10,7 @@
 #include "vfs/archived_trees.h"
 #include "vfs/build_extras.h"
 #include "vfs/core_content.h"
+#include "vfs/diff_tree.h"
 #include "vfs/hexdump_content.h"
 #include "vfs/raw_dir.h"
 #include "vfs/views/info.h"
@@ -107,7 +108,10 @@ void add_process(Tree& t, uint64_t procs_dir, const Checkpoint& c, const Process
 
 void add_checkpoint(Tree& t, uint64_t top, const Checkpoint& c) {
   uint64_t containers = t.mkdir(top, "containers");
-  uint64_t cdir = t.mkdir(containers, safe_name(c.name));
+  // The container's own name, not the checkpoint's in the mount ("x-2" when
+  // two checkpoints of x are mounted): so diff -r of two checkpoints of one
+  // container compares containers/x with containers/x.
+  uint64_t cdir = t.mkdir(containers, safe_name(c.info.name));
   t.add_file(cdir, "info", lazy_text([&c] { return render_info(c); }));
   t.add_file(cdir, "info.json", lazy_text([&c] { return render_info_json(c); }));
   t.add_file(cdir, "memory", lazy_text([&c] { return render_memory_table(c); }));
@@ -132,8 +136,16 @@ std::unique_ptr<Tree> build_tree(const std::vector<std::unique_ptr<Checkpoint>>&
   if (checkpoints.size() == 1) {
     add_checkpoint(*t, Tree::kRootIno, *checkpoints[0]);
   } else {
-    for (const auto& c : checkpoints)
-      add_checkpoint(*t, t->mkdir(Tree::kRootIno, safe_name(c->name)), *c);
+    // diff/ first: a checkpoint named "diff" becomes "diff~2", never the other way.
+    uint64_t diff = t->add_dir(Tree::kRootIno, "diff", 0555);
+    std::vector<std::string> names;
+    for (const auto& c : checkpoints) {
+      // A new directory each, even when two names sanitise to one.
+      uint64_t top = t->add_dir(Tree::kRootIno, safe_name(c->name), 0555);
+      names.push_back(t->get(Tree::kRootIno)->children.back().first);
+      add_checkpoint(*t, top, *c);
+    }
+    add_diff_dirs(*t, diff, checkpoints, names);
   }
   t->seal();
   return t;

@@ -10,7 +10,8 @@
 namespace ckptfs {
 
 // One checkpoint: /containers/<name>/…, /procs/<pid>/…
-// Several: the same layout under /<name>/ for each.
+// Several: the same layout under /<name>/ for each, and /diff/<A>..<B>/
+// comparing each with the next (vfs/diff_tree.h).
 std::unique_ptr<Tree> build_tree(const std::vector<std::unique_ptr<Checkpoint>>& checkpoints);
 
 // Files that hold what a process held in memory are readable by the owner only.

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <set>
 #include <stdexcept>
 
 #include "support/image_writer.h"
@@ -230,6 +231,51 @@ void plant_markers(const BenchSpec& s, BenchProc& p, Rng& r) {
             [](const BenchMarker& a, const BenchMarker& b) { return a.addr < b.addr; });
 }
 
+// Picks spec.mutate distinct dumped pages, from an Rng of their own: the
+// layout and the markers are those of the unmutated spec.
+void plan_mutations(BenchLayout& l) {
+  if (l.spec.mutate > l.dumped_pages)
+    throw std::invalid_argument(
+        fmt::format("--mutate {} is more than the {} dumped pages", l.spec.mutate, l.dumped_pages));
+  // Every dumped run in order, with the number of dumped pages before it.
+  struct At {
+    uint64_t before;
+    BenchProc* proc;
+    const BenchRun* run;
+  };
+  std::vector<At> runs;
+  uint64_t total = 0;
+  for (BenchProc& p : l.procs)
+    for (const BenchVma& v : p.vmas)
+      for (const BenchRun& r : v.runs)
+        if (r.dumped) {
+          runs.push_back({total, &p, &r});
+          total += r.npages;
+        }
+  Rng r{mix(l.spec.seed ^ 0x6d7574617465ull)};
+  std::vector<uint64_t> picked;
+  std::set<uint64_t> seen;
+  while (picked.size() < l.spec.mutate) {
+    uint64_t k = r.below(total);
+    if (!seen.insert(k).second) continue;
+    picked.push_back(k);
+  }
+  for (uint64_t k : picked) {
+    auto it = std::upper_bound(runs.begin(), runs.end(), k,
+                               [](uint64_t x, const At& a) { return x < a.before; });
+    --it;
+    it->proc->mutated.push_back(it->run->vaddr + (k - it->before) * kPage);
+  }
+  for (BenchProc& p : l.procs) std::sort(p.mutated.begin(), p.mutated.end());
+}
+
+// A mutated page: 64 bytes at a place of its own turned over, more than a
+// marker planted across them could hide.
+void mutate_page(uint64_t seed, uint32_t pid, uint64_t addr, char* page) {
+  uint64_t at = (mix(seed ^ mix(addr ^ pid)) % (kPage / 64)) * 64;
+  for (size_t i = 0; i < 64; ++i) page[at + i] = static_cast<char>(page[at + i] ^ 0x5a);
+}
+
 }  // namespace
 
 BenchLayout plan_bench(const BenchSpec& spec) {
@@ -255,6 +301,7 @@ BenchLayout plan_bench(const BenchSpec& spec) {
     l.vmas += p.vmas.size();
     l.procs.push_back(std::move(p));
   }
+  if (spec.mutate) plan_mutations(l);
   return l;
 }
 
@@ -262,6 +309,9 @@ void bench_pages(const BenchLayout& l, const BenchProc& p, uint64_t vaddr, size_
                  char* out) {
   for (size_t i = 0; i < npages; ++i)
     fill_page(l.spec.seed, p.pid, vaddr + i * kPage, out + i * kPage);
+  for (auto m = std::lower_bound(p.mutated.begin(), p.mutated.end(), vaddr);
+       m != p.mutated.end() && *m < vaddr + npages * kPage; ++m)
+    mutate_page(l.spec.seed, p.pid, *m, out + (*m - vaddr));
   const std::string planted = "\n" + l.spec.marker + "\n";
   uint64_t end = vaddr + npages * kPage;
   auto it = std::lower_bound(

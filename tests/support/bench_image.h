@@ -23,6 +23,9 @@ struct BenchSpec {
   uint32_t markers = 8;         // per process; half straddle two adjacent entries
   std::string marker = "CKPTFS_BENCH_MARKER";
   uint64_t seed = 1;
+  // Dumped pages whose bytes differ from the same spec without mutations:
+  // the second checkpoint of a pair for comparing (same layout, same markers).
+  uint64_t mutate = 0;
 };
 
 struct BenchMarker {
@@ -48,6 +51,7 @@ struct BenchProc {
   uint32_t pid, ppid;
   std::vector<BenchVma> vmas;
   std::vector<BenchMarker> markers;  // sorted by address
+  std::vector<uint64_t> mutated;     // page addresses, sorted
 };
 
 struct BenchLayout {

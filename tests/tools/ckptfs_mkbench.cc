@@ -30,6 +30,9 @@ Writes a synthetic CRIU image directory into DIR (created; must be empty).
   --markers N      markers per process, half straddling adjacent entries (default 8)
   --marker TEXT    the marker string (default CKPTFS_BENCH_MARKER)
   --seed N         content seed (default 1)
+  --mutate N       change N dumped pages (64 bytes each), keeping the layout and
+                   markers of the same options without it: the second checkpoint
+                   of a pair to compare; the manifest lists them ("mutated PID ADDR")
   --sha            print the SHA-256 of each process's concatenated vmas/ files
 )";
 
@@ -68,6 +71,8 @@ int main(int argc, char** argv) {
         spec.marker = value();
       else if (a == "--seed")
         spec.seed = std::stoull(value());
+      else if (a == "--mutate")
+        spec.mutate = std::stoull(value());
       else if (a == "--sha")
         sha = true;
       else if (a == "-h" || a == "--help") {
@@ -98,6 +103,9 @@ int main(int argc, char** argv) {
     for (const BenchProc& p : l.procs)
       for (const BenchMarker& m : p.markers)
         fmt::print("marker_at {} {:x} {}\n", m.pid, m.addr, m.straddles ? 1 : 0);
+    fmt::print("mutations {}\n", spec.mutate);
+    for (const BenchProc& p : l.procs)
+      for (uint64_t m : p.mutated) fmt::print("mutated {} {:x}\n", p.pid, m);
     if (sha)
       for (const BenchProc& p : l.procs)
         fmt::print("sha256 {} {}\n", p.pid, bench_vmas_sha256(l, p));

@@ -50,7 +50,7 @@ std::string render_memory_table(const Checkpoint& c) {
   for (const Row& r : rows)
     for (size_t i = 0; i < 6; ++i) w[i] = std::max(w[i], r.cell[i].size());
   std::string out =
-      fmt::format("Memory pages of container \"{}\" (from the pagemaps)\n\n", printable(c.name));
+      fmt::format("Memory pages of container \"{}\" (from the pagemaps)\n\n", printable(c.info.name));
   for (const Row& r : rows)
     out +=
         fmt::format("{:>{}}  {:<{}}  {:>{}}  {:>{}}  {:>{}}  {:>{}}\n", r.cell[0], w[0], r.cell[1],
@@ -71,7 +71,7 @@ std::string render_memory_table(const Checkpoint& c) {
 
 std::string render_memory_json(const Checkpoint& c) {
   nlohmann::ordered_json j;
-  j["container_name"] = c.name;
+  j["container_name"] = c.info.name;
   j["processes"] = nlohmann::ordered_json::array();
   for (const auto& [pid, p] : c.procs) {
     ProcessMemory m = process_memory(p);
