@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
@@ -18,8 +19,10 @@
 
 #include "cli/mountpoint.h"
 #include "cli/options.h"
+#include "collection/collection.h"
 #include "fuse/fuse_fs.h"
 #include "model/loader.h"
+#include "source/archive_cache.h"
 #include "source/source.h"
 #include "util/error.h"
 #include "util/human_size.h"
@@ -96,6 +99,37 @@ void raise_fd_limit() {
   }
 }
 
+// A directory of checkpoints among the inputs: everything is served as one
+// collection (collection/collection.h), probed now, opened on first look,
+// and followed while mounted. Checkpoints are not compared here (no diff/):
+// they come and go.
+int mount_collection(ckptfs::CliOptions& a, Timer& timer) {
+  std::unique_ptr<ckptfs::Collection> collection;
+  try {
+    ckptfs::CollectionOptions o;
+    o.inputs = a.inputs;
+    o.cache = a.cache;
+    o.ignore = {a.mountpoint, a.cache.dir.empty() ? ckptfs::default_cache_dir() : a.cache.dir};
+    collection = std::make_unique<ckptfs::Collection>(std::move(o));
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "ckptfs: {}\n", e.what());
+    return 1;
+  }
+  timer.lap("collection probed");
+  if (!collection->not_live().empty())
+    fmt::print(stderr, "ckptfs: warning: {}: archives added later will not appear\n",
+               collection->not_live());
+  // The daemon's log as serve() chooses it: the terminal in the foreground.
+  bool foreground = a.mount.foreground || a.mount.debug;
+  collection->set_log(foreground || !a.mount.log ? ckptfs::stderr_log() : a.mount.log);
+  ckptfs::Collection* c = collection.get();
+  a.mount.background.push_back([c](const std::atomic<bool>& stopping) { c->follow(stopping); });
+  a.mount.background.push_back(
+      [c](const std::atomic<bool>& stopping) { c->save_caches(stopping); });
+  ckptfs::InodeSpace space(collection->tree());
+  return ckptfs::mount_and_serve(space, a.mount);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -114,6 +148,8 @@ int main(int argc, char** argv) {
     ckptfs::check_fuse_options(a.mount);
     a.mount.log = a.log_file.empty() ? ckptfs::syslog_log() : ckptfs::file_log(a.log_file);
     Timer timer(a.mount.debug);
+    if (std::any_of(a.inputs.begin(), a.inputs.end(), ckptfs::is_collection_directory))
+      return mount_collection(a, timer);
     for (const auto& in : a.inputs) {
       try {
         std::shared_ptr<const ckptfs::Source> src;

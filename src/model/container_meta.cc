@@ -7,6 +7,7 @@
 #include "model/container_meta_net.h"
 #include "model/container_meta_oci.h"
 #include "util/error.h"
+#include "util/time_text.h"
 
 namespace ckptfs {
 
@@ -16,11 +17,11 @@ using nlohmann::json;
 
 // Metadata is advisory: an unreadable config.dump must not stop the mount,
 // the processes are still worth looking at. Parse leniently.
-json read_json(const Checkpoint& c, const std::string& name) {
-  const Member* m = c.meta(name);
-  if (!m || m->type != MemberType::File || m->blob->size() > (64u << 20)) return json();
+json read_json(const Source& src, const std::string& name) {
+  const Member* m = src.find(name);
+  if (!m || m->type != MemberType::File || m->blob->size() > kMaxMetadataBytes) return json();
   try {
-    return json::parse(m->blob->read_all(64u << 20));
+    return json::parse(m->blob->read_all(kMaxMetadataBytes));
   } catch (const std::exception&) {
     return json();
   }
@@ -67,26 +68,18 @@ std::string criu_version(const Checkpoint& c, const json& annotations, const Oci
   return "";
 }
 
-std::string format_time(int64_t t) {
-  char buf[64];
-  std::tm tm{};
-  time_t tt = static_cast<time_t>(t);
-  gmtime_r(&tt, &tm);
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 }  // namespace
 
-ContainerInfo read_container_info(const Checkpoint& c, const std::string& fallback_name) {
+ContainerInfo read_engine_metadata(const Source& src, const Layout& layout,
+                                   const std::string& fallback_name) {
   ContainerInfo info;
-  json config = read_json(c, "config.dump");
-  json spec = read_json(c, "spec.dump");
+  json config = read_json(src, layout.meta_dir + "config.dump");
+  json spec = read_json(src, layout.meta_dir + "spec.dump");
   json annotations =
       spec.is_object() && spec.contains("annotations") ? spec["annotations"] : json();
 
   std::string manager = str(annotations, "io.container.manager");
-  if (!c.layout.container) {
+  if (!layout.container) {
     info.engine = "none";
   } else if (manager == "libpod") {
     info.engine = "Podman";
@@ -113,7 +106,7 @@ ContainerInfo read_container_info(const Checkpoint& c, const std::string& fallba
     info.pod = str(annotations, "io.kubernetes.cri.sandbox-name");
     info.namespace_ = str(annotations, "io.kubernetes.cri.sandbox-namespace");
   }
-  const OciImage* image = oci_image_of(c);
+  const OciImage* image = oci_image_of(src, layout);
   if (info.name.empty() && image) info.name = image_container_name(*image);
   if (info.name.empty()) info.name = fallback_name;
 
@@ -124,11 +117,11 @@ ContainerInfo read_container_info(const Checkpoint& c, const std::string& fallba
   if (info.engine == "CRI-O" && !str(annotations, "io.kubernetes.cri-o.Created").empty())
     info.created = str(annotations, "io.kubernetes.cri-o.Created");
   info.checkpointed = time_or_empty(str(config, "checkpointedTime"));
-  if (info.checkpointed.empty() && c.mtime > 0) {
-    info.checkpointed = format_time(c.mtime);
+  const Member* inventory = src.find(layout.image_dir + "inventory.img");
+  if (info.checkpointed.empty() && inventory && inventory->mtime > 0) {
+    info.checkpointed = format_utc(inventory->mtime);
     info.checkpointed_source = "inventory.img modification time";
   }
-  info.criu_version = criu_version(c, annotations, image);
   if (spec.is_object() && spec.contains("process") && spec["process"].is_object()) {
     for (const char* key : {"args", "env"}) {
       const json& arr = spec["process"].value(key, json());
@@ -138,6 +131,16 @@ ContainerInfo read_container_info(const Checkpoint& c, const std::string& fallba
         if (a.is_string()) out.push_back(a.get<std::string>());
     }
   }
+  return info;
+}
+
+ContainerInfo read_container_info(const Checkpoint& c, const std::string& fallback_name) {
+  ContainerInfo info = read_engine_metadata(*c.source, c.layout, fallback_name);
+  json spec = read_json(*c.source, c.layout.meta_dir + "spec.dump");
+  json annotations =
+      spec.is_object() && spec.contains("annotations") ? spec["annotations"] : json();
+  const OciImage* image = oci_image_of(c);
+  info.criu_version = criu_version(c, annotations, image);
 
   for (const FileInDir& f : files_in(*c.source, c.layout.image_dir)) {
     info.checkpoint_size += f.member->blob->size();
@@ -148,7 +151,7 @@ ContainerInfo read_container_info(const Checkpoint& c, const std::string& fallba
     for (const auto& [k, v] : annotations.items())
       if (v.is_string()) info.annotations[k] = v.get<std::string>();
   if (info.engine == "CRI-O") read_crio_ips(info.annotations, info);
-  if (c.layout.container) read_network_status(read_json(c, "network.status"), info);
+  if (c.layout.container) read_network_status(read_json(*c.source, c.layout.meta_dir + "network.status"), info);
   info.dump_stats = read_dump_stats(c);
   info.criu_plugins = read_criu_plugins(c);
   info.plugin_files = read_plugin_files(c, info.amdgpu_pages_size);

@@ -49,10 +49,14 @@ std::optional<std::string_view> checkpoint_key(std::string_view key) {
 
 }  // namespace
 
+const OciImage* oci_image_of(const Source& src, const Layout& layout) {
+  int i = layout.oci_image;
+  if (i < 0 || static_cast<size_t>(i) >= src.oci_images.size()) return nullptr;
+  return &src.oci_images[static_cast<size_t>(i)];
+}
+
 const OciImage* oci_image_of(const Checkpoint& c) {
-  int i = c.layout.oci_image;
-  if (i < 0 || !c.source || static_cast<size_t>(i) >= c.source->oci_images.size()) return nullptr;
-  return &c.source->oci_images[static_cast<size_t>(i)];
+  return c.source ? oci_image_of(*c.source, c.layout) : nullptr;
 }
 
 std::vector<LabelledAnnotation> label_image_annotations(

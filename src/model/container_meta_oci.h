@@ -11,7 +11,8 @@
 
 namespace ckptfs {
 
-// The image c came in, or nullptr.
+// The image a checkpoint came in, or nullptr.
+const OciImage* oci_image_of(const Source& src, const Layout& layout);
 const OciImage* oci_image_of(const Checkpoint& c);
 
 // Every annotation: the checkpoint keys of Podman

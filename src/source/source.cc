@@ -70,10 +70,8 @@ std::vector<FileInDir> files_in(const Source& src, const std::string& dir) {
   return out;
 }
 
-namespace {
-
 // Magic numbers decide, never the file name: Podman writes zstd into ".tar.gz".
-Packing sniff(const std::string& path, int fd, uint64_t size) {
+Packing sniff_packing(const std::string& path, int fd, uint64_t size) {
   std::array<unsigned char, 512> head{};
   ssize_t n = ::pread(fd, head.data(), head.size(), 0);
   if (n < 0) fail_errno(path, "cannot read");
@@ -93,8 +91,6 @@ Packing sniff(const std::string& path, int fd, uint64_t size) {
        "not a checkpoint: neither a directory nor a tar archive (plain, gzip, zstd, xz or bzip2)");
 }
 
-}  // namespace
-
 std::unique_ptr<Source> open_source(const std::string& path, const SourceLimits& limits) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
@@ -108,7 +104,7 @@ std::unique_ptr<Source> open_source(const std::string& path, const SourceLimits&
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) fail_errno(path, "cannot open");
   auto file = std::make_shared<FileHandle>(path, fd);
-  Packing packing = sniff(path, fd, static_cast<uint64_t>(st.st_size));
+  Packing packing = sniff_packing(path, fd, static_cast<uint64_t>(st.st_size));
   auto src = open_tar(path, std::move(file), st, packing, limits);
   if (is_oci_layout_listing(src->members)) open_oci_archive(*src, limits);
   return src;

@@ -96,6 +96,10 @@ struct SourceLimits {
 // InputError naming the path otherwise.
 std::unique_ptr<Source> open_source(const std::string& path, const SourceLimits& limits = {});
 
+// What the open file fd (of size bytes) is packed as, by its first bytes.
+// Throws InputError naming path for anything but a tar, compressed or not.
+Packing sniff_packing(const std::string& path, int fd, uint64_t size);
+
 // Strips "./" and "/" prefixes and "." components; returns "" for names that
 // would escape the archive ("..") or are empty.
 std::string normalise_member_name(std::string_view name);

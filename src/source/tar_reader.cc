@@ -83,32 +83,6 @@ bool names_the_top(std::string_view raw) {
   return std::all_of(parts.begin(), parts.end(), [](std::string_view p) { return p == "."; });
 }
 
-void set_type(Member& m, archive_entry* e) {
-  switch (archive_entry_filetype(e)) {
-    case AE_IFREG:
-      m.type = MemberType::File;
-      break;
-    case AE_IFDIR:
-      m.type = MemberType::Dir;
-      break;
-    case AE_IFLNK:
-      m.type = MemberType::Symlink;
-      if (const char* t = archive_entry_symlink(e)) m.link_target = t;
-      break;
-    case AE_IFCHR:
-    case AE_IFBLK:
-    case AE_IFIFO:
-    case AE_IFSOCK:
-      m.type = MemberType::Other;
-      m.filetype = archive_entry_filetype(e);
-      m.rdev = archive_entry_rdev(e);
-      break;
-    default:
-      m.type = MemberType::Other;
-      break;
-  }
-}
-
 // The one loop over headers; map is set when data can be served in place from
 // file at file_offset + (pointer - map->base).
 class Scan {
@@ -145,7 +119,7 @@ class Scan {
     Member m;
     m.mode = archive_entry_perm(e);
     m.mtime = archive_entry_mtime(e);
-    set_type(m, e);
+    set_member_type(m, e);
     if (name.empty()) {
       if (raw && names_the_top(raw) && m.type == MemberType::Dir && !archive_entry_hardlink(e))
         out_.root = m;
@@ -220,6 +194,32 @@ class Scan {
 };
 
 }  // namespace
+
+void set_member_type(Member& m, archive_entry* e) {
+  switch (archive_entry_filetype(e)) {
+    case AE_IFREG:
+      m.type = MemberType::File;
+      break;
+    case AE_IFDIR:
+      m.type = MemberType::Dir;
+      break;
+    case AE_IFLNK:
+      m.type = MemberType::Symlink;
+      if (const char* t = archive_entry_symlink(e)) m.link_target = t;
+      break;
+    case AE_IFCHR:
+    case AE_IFBLK:
+    case AE_IFIFO:
+    case AE_IFSOCK:
+      m.type = MemberType::Other;
+      m.filetype = archive_entry_filetype(e);
+      m.rdev = archive_entry_rdev(e);
+      break;
+    default:
+      m.type = MemberType::Other;
+      break;
+  }
+}
 
 TarListing read_tar_in_place(const std::string& origin, std::shared_ptr<FileHandle> file,
                              uint64_t offset, uint64_t size, const TarReadOptions& options) {

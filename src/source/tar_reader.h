@@ -16,6 +16,8 @@
 #include "source/blob.h"
 #include "source/source.h"
 
+struct archive_entry;
+
 namespace ckptfs {
 
 struct TarListing {
@@ -56,6 +58,9 @@ TarListing read_tar_in_place(const std::string& origin, std::shared_ptr<FileHand
 // every member's data is decompressed once into a private cache file.
 TarListing read_tar_streamed(const std::string& origin, const Blob& archive,
                              const TarReadOptions& options);
+
+// A header's type (file, dir, symlink with its target, device…) into m.
+void set_member_type(Member& m, archive_entry* e);
 
 // The compression a stream's first bytes announce (gzip, zstd, xz, bzip2);
 // nullopt for anything else. Magic bytes decide, never a file name.

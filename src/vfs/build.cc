@@ -23,15 +23,14 @@
 
 namespace ckptfs {
 
-namespace {
-
-// A directory name from metadata an attacker may control.
 std::string safe_name(std::string s) {
   std::replace(s.begin(), s.end(), '/', '_');
   s.erase(std::remove(s.begin(), s.end(), '\0'), s.end());
   if (s.empty() || s == "." || s == "..") s = "_" + s;
   return s;
 }
+
+namespace {
 
 // The OCI spec's argv/env joined like /proc: NUL after each element.
 std::string nul_joined(const std::vector<std::string>& v) {
@@ -147,6 +146,13 @@ std::unique_ptr<Tree> build_tree(const std::vector<std::unique_ptr<Checkpoint>>&
     }
     add_diff_dirs(*t, diff, checkpoints, names);
   }
+  t->seal();
+  return t;
+}
+
+std::unique_ptr<Tree> build_checkpoint_tree(const Checkpoint& c) {
+  auto t = std::make_unique<Tree>(c.mtime);
+  add_checkpoint(*t, Tree::kRootIno, c);
   t->seal();
   return t;
 }

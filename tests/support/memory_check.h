@@ -22,5 +22,7 @@ void expect_vmas_hash_like_dumped_view(const Mount& mount, const nlohmann::json&
 void expect_markers_read_back(const Mount& mount, const nlohmann::json& gt, size_t at_least = 2500);
 // Both of the above.
 void expect_memory_matches_groundtruth(const Mount& mount, const nlohmann::json& gt);
+// Both, for a checkpoint whose tree is at root (a collection's MOUNT/<name>).
+void expect_memory_matches_groundtruth(const std::string& root, const nlohmann::json& gt);
 
 }  // namespace ckptfs::test

@@ -29,6 +29,8 @@ class Mount {
   const std::string& log() const { return log_; }
   // What the daemon has written to stderr so far (-d: every request).
   std::string log_so_far() const;
+  // The daemon (ckptfs -f does not fork): its /proc entry shows what it holds.
+  pid_t pid() const { return pid_; }
 
  private:
   TempDir dir_;
