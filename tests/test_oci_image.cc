@@ -29,6 +29,7 @@
 #include "support/oci_fixture.h"
 #include "support/oci_writer.h"
 #include "support/paths.h"
+#include "support/rejected.h"
 #include "support/tar_writer.h"
 
 namespace ckptfs::test {
@@ -372,37 +373,7 @@ TEST(OciSource, NonTarLayersAndArtifactsAreLeftOut) {
 
 // ---- Hostile layouts, refused by the real binary.
 
-CommandResult ckptfs(const std::vector<std::string>& args) {
-  std::string cmd = "timeout 30 " + shell_quote(ckptfs_binary());
-  for (const auto& a : args) cmd += " " + shell_quote(a);
-  return run(cmd);
-}
-
-// The contract of test_cli_errors.cc's Rejected(): status 1, one line on
-// stderr naming the file and the problem, nothing mounted.
-::testing::AssertionResult Rejected(const CommandResult& r, const std::string& mountpoint,
-                                    const std::vector<std::string>& names,
-                                    const std::vector<std::string>& problem) {
-  auto fail = [&](const std::string& why) {
-    return ::testing::AssertionFailure()
-           << why << "\n  status: " << r.status << "\n  stderr: [" << r.err << "]";
-  };
-  if (r.status == 124) return fail("ckptfs hung");
-  if (r.status != 1) return fail("exit status is not 1");
-  if (std::count(r.err.begin(), r.err.end(), '\n') != 1 || !r.err.ends_with('\n'))
-    return fail("stderr is not exactly one line");
-  if (!r.err.starts_with("ckptfs: ")) return fail("stderr does not start with \"ckptfs: \"");
-  for (const auto& n : names)
-    if (r.err.find(n) == std::string::npos) return fail("stderr does not name " + n);
-  std::string lower = r.err;
-  std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-  for (std::string w : problem) {
-    std::transform(w.begin(), w.end(), w.begin(), ::tolower);
-    if (lower.find(w) == std::string::npos) return fail("stderr does not say \"" + w + "\"");
-  }
-  if (is_mounted(fs::canonical(mountpoint))) return fail(mountpoint + " is mounted afterwards");
-  return ::testing::AssertionSuccess();
-}
+CommandResult ckptfs(const std::vector<std::string>& args) { return run_ckptfs(args); }
 
 // A valid layout of the tiny checkpoint, and the names of its blobs.
 struct Valid {
@@ -691,9 +662,9 @@ std::vector<HostileParam> hostile_params() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Layouts, OciHostile, ::testing::ValuesIn(hostile_params()),
-                         [](const auto& info) {
-                           return info.param.c.name +
-                                  (info.param.packed == Packed::kDir ? "Dir" : "Archive");
+                         [](const auto& p) {
+                           return p.param.c.name +
+                                  (p.param.packed == Packed::kDir ? "Dir" : "Archive");
                          });
 
 // ---- Mounted: what info says about the image, against the README.
@@ -707,7 +678,9 @@ class OciFixtureInfo : public ::testing::Test {
     json_ = json::parse(read_file(*mount_ / "containers/webapp2/info.json"));
   }
   void TearDown() override {
-    if (mount_) EXPECT_TRUE(mount_->unmount()) << mount_->log();
+    if (mount_) {
+      EXPECT_TRUE(mount_->unmount()) << mount_->log();
+    }
   }
   // "  <label>:<spaces><value>" as a line of a section.
   bool has_row(const std::string& label, const std::string& value) const {

@@ -160,7 +160,7 @@ int main(int argc, char** argv) {
           limits.progress = std::ref(progress);
           src = ckptfs::open_source(in, limits);
         }
-        timer.lap(fmt::format("{}: {} members of a {} indexed", in, src->members.size(),
+        timer.lap(fmt::format("{}: {} members indexed ({})", in, src->members.size(),
                               ckptfs::packing_name(src->packing)));
         auto loaded = ckptfs::load_checkpoints(src, ckptfs::checkpoint_base_name(in));
         timer.lap(fmt::format("{}: images decoded", in));

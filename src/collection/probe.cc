@@ -8,6 +8,8 @@
 #include "model/container_meta.h"
 #include "model/loader.h"
 #include "source/layout.h"
+#include "source/oci_peek.h"
+#include "source/oci_store.h"
 #include "source/peek.h"
 #include "util/time_text.h"
 
@@ -45,6 +47,39 @@ uint64_t files_size(const Source& s) {
   return n;
 }
 
+// A row for each checkpoint src (peeked) holds. False when src, read to its
+// end, holds none: not a checkpoint at all (p.error says why).
+bool add_checkpoints(Probe& p, const Source& src, const struct stat& st) {
+  std::vector<Layout> layouts;
+  try {
+    layouts = detect_layouts(src);
+  } catch (const std::exception& e) {
+    if (p.error.empty()) {
+      p.error = e.what();
+      return false;
+    }
+    return true;  // broken before its images: the caller's directory says so
+  }
+  for (const Layout& l : layouts) {
+    std::string fallback = p.fallback_name;
+    if (layouts.size() > 1) fallback = l.meta_dir.substr(0, l.meta_dir.size() - 1);
+    ContainerInfo info = read_engine_metadata(src, l, fallback);
+    ProbedCheckpoint c;
+    c.container = info.name;
+    c.engine = info.engine;
+    c.pod = info.pod;
+    c.namespace_ = info.namespace_;
+    c.checkpointed = normalise_rfc3339(info.checkpointed);
+    c.checkpointed_source = c.checkpointed.empty()             ? ""
+                            : info.checkpointed_source.empty() ? "config.dump"
+                                                               : info.checkpointed_source;
+    const Member* inventory = src.find(l.image_dir + "inventory.img");
+    c.mtime = inventory && inventory->mtime > 0 ? inventory->mtime : st.st_mtim.tv_sec;
+    p.checkpoints.push_back(std::move(c));
+  }
+  return true;
+}
+
 }  // namespace
 
 FileId file_id(const std::string& path) {
@@ -72,8 +107,8 @@ Probe probe_checkpoint(const std::string& path) {
     return p;
   }
   Peek peek;
+  PeekOptions o;
   try {
-    PeekOptions o;
     o.keep = metadata_member;
     o.max_member_bytes = kMaxMetadataBytes;
     o.max_kept_bytes = 2 * kMaxMetadataBytes;
@@ -83,37 +118,30 @@ Probe probe_checkpoint(const std::string& path) {
     p.error = e.what();
     return p;
   }
-  const Source& src = *peek.source;
-  p.kind = packing_name(src.packing);
-  p.size = src.packing == Packing::Directory ? files_size(src) : src.input_size;
+  const Source& outer = *peek.source;
+  p.kind = packing_name(outer.packing);
+  p.size = outer.packing == Packing::Directory ? files_size(outer) : outer.input_size;
   p.file_bytes = peek.file_bytes;
   p.stream_bytes = peek.stream_bytes;
   p.error = peek.error;
-  std::vector<Layout> layouts;
-  try {
-    layouts = detect_layouts(src);
-  } catch (const std::exception& e) {
-    if (p.error.empty()) {
+  bool oci = outer.packing == Packing::Directory ? is_oci_layout_dir(path)
+                                                 : is_oci_layout_listing(outer.members);
+  if (!oci) {
+    if (!add_checkpoints(p, outer, st)) return p;
+  } else {
+    try {
+      std::vector<OciPeek> images = peek_oci(path, outer.packing, o);
+      p.kind = packing_name(outer.packing == Packing::Directory ? Packing::OciLayout
+                                                                : Packing::OciArchive);
+      for (const OciPeek& image : images) {
+        p.stream_bytes += image.layer.stream_bytes;
+        if (p.error.empty()) p.error = image.layer.error;
+        if (!add_checkpoints(p, *image.layer.source, st)) return p;
+      }
+    } catch (const std::exception& e) {
       p.error = e.what();
-      return p;  // read to its end: an archive, but no checkpoint in it
+      return p;
     }
-  }
-  for (const Layout& l : layouts) {
-    std::string fallback = p.fallback_name;
-    if (layouts.size() > 1) fallback = l.meta_dir.substr(0, l.meta_dir.size() - 1);
-    ContainerInfo info = read_engine_metadata(src, l, fallback);
-    ProbedCheckpoint c;
-    c.container = info.name;
-    c.engine = info.engine;
-    c.pod = info.pod;
-    c.namespace_ = info.namespace_;
-    c.checkpointed = normalise_rfc3339(info.checkpointed);
-    c.checkpointed_source = c.checkpointed.empty()             ? ""
-                            : info.checkpointed_source.empty() ? "config.dump"
-                                                               : info.checkpointed_source;
-    const Member* inventory = src.find(l.image_dir + "inventory.img");
-    c.mtime = inventory && inventory->mtime > 0 ? inventory->mtime : st.st_mtim.tv_sec;
-    p.checkpoints.push_back(std::move(c));
   }
   if (p.checkpoints.empty()) {
     // Broken before its metadata: a directory that says so, named as the
