@@ -6,7 +6,13 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -435,6 +441,92 @@ TEST(CliDaemon, ProblemsFoundLaterGoToTheLogFileOncePerFile) {
     ++lines;
   }
   EXPECT_EQ(lines, failed.size()) << text;
+}
+
+// Without -o log=, a detached daemon's problems go to syslog(3), that is to
+// the socket /dev/log. This machine may have no syslog daemon, so the test
+// gives the daemon a /dev/log of its own: it moves itself (ctest runs each
+// case in a process of its own) into a mount namespace whose /dev is a tmpfs
+// holding the real null, zero, urandom and fuse, and a datagram socket at
+// /dev/log that the test reads.
+TEST(CliDaemon, ProblemsFoundLaterGoToSyslogWithoutALogFile) {
+  TempDir tmp;
+  std::string dir = unpack_example(tmp);
+  ASSERT_EQ(::unshare(CLONE_NEWNS), 0) << std::strerror(errno);
+  ASSERT_EQ(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), 0)
+      << std::strerror(errno);
+  // Each node is bound onto an empty file of a staging directory, the tmpfs
+  // mounted, each bound onward, and the staging binds undone: nothing below
+  // tmp ever leads into the real /dev (TempDir removes recursively).
+  std::string staging = tmp / "staging";
+  fs::create_directories(staging);
+  const std::vector<std::string> nodes = {"null", "zero", "urandom", "fuse"};
+  for (const std::string& node : nodes) {
+    write_file(staging + "/" + node, "");
+    ASSERT_EQ(::mount(("/dev/" + node).c_str(), (staging + "/" + node).c_str(), nullptr, MS_BIND,
+                      nullptr),
+              0)
+        << node << ": " << std::strerror(errno);
+  }
+  ASSERT_EQ(::mount("tmpfs", "/dev", "tmpfs", 0, "mode=0755"), 0) << std::strerror(errno);
+  for (const std::string& node : nodes) {
+    write_file("/dev/" + node, "");
+    ASSERT_EQ(::mount((staging + "/" + node).c_str(), ("/dev/" + node).c_str(), nullptr, MS_BIND,
+                      nullptr),
+              0)
+        << node << ": " << std::strerror(errno);
+    ASSERT_EQ(::umount2((staging + "/" + node).c_str(), MNT_DETACH), 0) << std::strerror(errno);
+  }
+  int sock = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(sock, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strcpy(addr.sun_path, "/dev/log");
+  ASSERT_EQ(::bind(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0)
+      << std::strerror(errno);
+
+  std::string mp = tmp / "mp";
+  fs::create_directories(mp);
+  DaemonGuard guard{mp};
+  CommandResult r = ckptfs({dir, mp});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  std::string pages = dir + "/checkpoint/pages-2.img";
+  fs::resize_file(pages, fs::file_size(pages) / 2);
+  size_t failed = 0;
+  for (const auto& e : fs::directory_iterator(mp + "/procs/1/vmas")) {
+    int fd = ::open(e.path().c_str(), O_RDONLY | O_DIRECT);
+    ASSERT_GE(fd, 0) << e.path();
+    char buf[1 << 16] __attribute__((aligned(4096)));
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0) {
+    }
+    if (n < 0) {
+      EXPECT_EQ(errno, EIO) << e.path();
+      ++failed;
+    }
+    ::close(fd);
+  }
+  ASSERT_GE(failed, 2u) << "the lost half held pages of at least two regions";
+  // One datagram per broken file, "<PRI>time ckptfs[pid]: message".
+  std::vector<std::string> got;
+  while (got.size() < failed) {
+    pollfd p{sock, POLLIN, 0};
+    if (::poll(&p, 1, 30'000) != 1) break;
+    char msg[4096];
+    ssize_t n = ::recv(sock, msg, sizeof msg, 0);
+    ASSERT_GT(n, 0);
+    got.emplace_back(msg, static_cast<size_t>(n));
+  }
+  ASSERT_EQ(run("fusermount3 -u " + shell_quote(mp)).status, 0);
+  ASSERT_EQ(got.size(), failed);
+  for (const std::string& m : got) {
+    EXPECT_NE(m.find("ckptfs["), std::string::npos) << m;
+    EXPECT_NE(m.find("pages-2.img"), std::string::npos) << m;
+    // LOG_DAEMON | LOG_ERR.
+    EXPECT_TRUE(m.starts_with("<" + std::to_string(LOG_DAEMON | LOG_ERR) + ">")) << m;
+  }
+  ::close(sock);
 }
 
 // "/tmp/a b" is "/tmp/a\040b" in mountinfo: the check asks the kernel.
