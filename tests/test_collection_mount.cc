@@ -52,13 +52,6 @@ std::string file_time(const std::string& path) {
   return trim(run("date -u -r " + shell_quote(path) + " +%Y-%m-%dT%H:%M:%SZ").out);
 }
 
-// The tree below root as find(1) lists it: path, type, mode, size.
-std::string listing(const std::string& root) {
-  auto r = run("cd " + shell_quote(root) + " && find . -printf '%P %y %m %s\\n' | sort");
-  EXPECT_EQ(r.status, 0) << r.err;
-  return r.out;
-}
-
 // The daemon's open files below dir.
 std::set<std::string> open_below(pid_t pid, const std::string& dir) {
   std::set<std::string> out;
@@ -223,7 +216,7 @@ TEST_F(CollectionMount, EachCheckpointIsTheTreeItsArchiveMountsAlone) {
     SCOPED_TRACE(a);
     std::string mine = *m_ / name_of(a);
     Mount alone(dir_ / a);
-    EXPECT_EQ(listing(mine), listing(alone.path()));
+    EXPECT_EQ(tree_listing(mine), tree_listing(alone.path()));
     for (const char* f : {"ps", "raw/pstree.img.json", "net/sockets"})
       EXPECT_EQ(read_file(mine + "/" + f), read_file(alone / f)) << f;
     EXPECT_TRUE(alone.unmount()) << alone.log();
@@ -260,7 +253,7 @@ TEST_F(CollectionMount, ByPodReachesTheSameTreesAndIsNoSymlink) {
     ASSERT_EQ(::stat(by_pod.c_str(), &a_st), 0);
     ASSERT_EQ(::stat(direct.c_str(), &b_st), 0);
     EXPECT_NE(a_st.st_ino, b_st.st_ino) << "a second place has its own inode numbers";
-    EXPECT_EQ(listing(by_pod), listing(direct));
+    EXPECT_EQ(tree_listing(by_pod), tree_listing(direct));
     EXPECT_EQ(read_file(by_pod + "/ps"), read_file(direct + "/ps"));
     ++checked;
   }

@@ -43,12 +43,6 @@ json config_dump(const std::string& layout) {
   return json::parse(r.out);
 }
 
-std::string listing(const std::string& root) {
-  auto r = run("cd " + shell_quote(root) + " && find . -printf '%P %y %m %s\\n' | sort");
-  EXPECT_EQ(r.status, 0) << r.err;
-  return r.out;
-}
-
 size_t files_in(const std::string& dir) {
   return static_cast<size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
 }
@@ -126,7 +120,7 @@ TEST_F(CollectionOci, EachTreeIsTheOneTheImageMountsAlone) {
     SCOPED_TRACE(a);
     std::string mine = *m_ / row(a)["name"].get<std::string>();
     Mount alone(dir_ / a);
-    EXPECT_EQ(listing(mine), listing(alone.path()));
+    EXPECT_EQ(tree_listing(mine), tree_listing(alone.path()));
     for (const char* f : {"ps", "raw/pstree.img.json", "net/sockets"})
       EXPECT_EQ(read_file(mine + "/" + f), read_file(alone / f)) << f;
     EXPECT_TRUE(alone.unmount()) << alone.log();

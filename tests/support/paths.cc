@@ -117,4 +117,10 @@ std::string sha256_hex(const std::string& data) {
   return out;
 }
 
+std::string tree_listing(const std::string& root) {
+  auto r = run("cd " + shell_quote(root) + " && find . -printf '%P %y %m %s\\n' | sort");
+  EXPECT_EQ(r.status, 0) << root << ": " << r.err;
+  return r.out;
+}
+
 }  // namespace ckptfs::test

@@ -49,6 +49,10 @@ struct CommandResult {
 CommandResult run(const std::string& shell_command);
 std::string shell_quote(const std::string& s);
 
+// The tree below root as find(1) lists it, sorted: "path type mode size"
+// lines, to compare two trees file by file.
+std::string tree_listing(const std::string& root);
+
 std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& data);
 std::string sha256_hex(const std::string& data);
