@@ -151,7 +151,8 @@ ContainerInfo read_container_info(const Checkpoint& c, const std::string& fallba
     for (const auto& [k, v] : annotations.items())
       if (v.is_string()) info.annotations[k] = v.get<std::string>();
   if (info.engine == "CRI-O") read_crio_ips(info.annotations, info);
-  if (c.layout.container) read_network_status(read_json(*c.source, c.layout.meta_dir + "network.status"), info);
+  if (c.layout.container)
+    read_network_status(read_json(*c.source, c.layout.meta_dir + "network.status"), info);
   info.dump_stats = read_dump_stats(c);
   info.criu_plugins = read_criu_plugins(c);
   info.plugin_files = read_plugin_files(c, info.amdgpu_pages_size);

@@ -61,10 +61,9 @@ struct Identity {
     a.set_tag(v[9]);
   }
   bool is(const cache::archive_identity& a) const {
-    return v == std::array<uint64_t, 10>{a.dev(),        a.ino(),    a.size(),
-                                         a.mtime_sec(),  a.mtime_nsec(), a.sample(),
-                                         a.format(),     a.range_off(),  a.range_len(),
-                                         a.tag()};
+    return v == std::array<uint64_t, 10>{a.dev(),        a.ino(),    a.size(),   a.mtime_sec(),
+                                         a.mtime_nsec(), a.sample(), a.format(), a.range_off(),
+                                         a.range_len(),  a.tag()};
   }
 };
 

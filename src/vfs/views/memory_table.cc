@@ -49,8 +49,8 @@ std::string render_memory_table(const Checkpoint& c) {
   size_t w[6] = {};
   for (const Row& r : rows)
     for (size_t i = 0; i < 6; ++i) w[i] = std::max(w[i], r.cell[i].size());
-  std::string out =
-      fmt::format("Memory pages of container \"{}\" (from the pagemaps)\n\n", printable(c.info.name));
+  std::string out = fmt::format("Memory pages of container \"{}\" (from the pagemaps)\n\n",
+                                printable(c.info.name));
   for (const Row& r : rows)
     out +=
         fmt::format("{:>{}}  {:<{}}  {:>{}}  {:>{}}  {:>{}}  {:>{}}\n", r.cell[0], w[0], r.cell[1],
