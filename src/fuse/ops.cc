@@ -10,6 +10,8 @@
 #include <cstring>
 #include <vector>
 
+#include "fuse/readahead.h"
+
 namespace ckptfs {
 
 namespace {
@@ -104,6 +106,10 @@ void op_init(void* userdata, fuse_conn_info* conn) {
   c->zero_message_opendir = conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT;
   // libfuse aborts INIT when init() disagrees with -o max_read.
   conn->max_read = c->max_read;
+  // The kernel keeps the smaller of this and the window its backing device
+  // has when INIT is answered, which widen_readahead() has just raised (it
+  // asked with the 128 KiB default): without this, the widening is undone.
+  conn->max_readahead = kReadaheadKib * 1024;
   if (conn->capable & FUSE_CAP_SPLICE_WRITE) conn->want |= FUSE_CAP_SPLICE_WRITE;
   conn->want &= ~FUSE_CAP_ATOMIC_O_TRUNC;
 }

@@ -16,6 +16,7 @@
 
 #include "fuse/fuse_fs.h"
 #include "fuse/ops.h"
+#include "fuse/readahead.h"
 #include "util/error.h"
 
 namespace ckptfs {
@@ -299,6 +300,9 @@ int mount_and_serve(InodeSpace& space, const MountOptions& opts) {
       fmt::print(stderr, "ckptfs: {}: cannot mount there: {}\n", opts.mountpoint,
                  why.empty() ? "refused" : why);
     } else {
+      // Cold reads in READs of max_pages (1 MiB), not 128 KiB ones.
+      std::string ra = widen_readahead(opts.mountpoint, kReadaheadKib);
+      if (!ra.empty() && opts.debug) fmt::print(stderr, "ckptfs: readahead left as is: {}\n", ra);
       c.se = se;
       space.set_listener(&c);
       rc = serve(se, c, opts);
