@@ -144,8 +144,8 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, SearchFixture,
                                            FixtureCase{"proc-tree", "proc-tree"},
                                            FixtureCase{"pair-a.tar.zst", "pair-a"},
                                            FixtureCase{"pair-b.tar.zst", "pair-b"}),
-                         [](const auto& info) {
-                           std::string name = info.param.label;
+                         [](const auto& p) {
+                           std::string name = p.param.label;
                            std::replace(name.begin(), name.end(), '-', '_');
                            return name;
                          });
