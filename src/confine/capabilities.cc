@@ -26,8 +26,11 @@ bool drop_capabilities() {
   __user_cap_data_struct data[2]{};
   if (::syscall(SYS_capget, &head, data) != 0) throw std::runtime_error("capget failed");
   bool had = data[0].permitted || data[1].permitted || data[0].inheritable || data[1].inheritable;
-  // The bounding set first: dropping from it needs CAP_SETPCAP, which goes next.
-  for (int cap = 0; cap <= last_cap(); ++cap)
+  // The bounding set first: dropping from it needs CAP_SETPCAP, which goes
+  // next. Without CAP_SETPCAP (an ordinary user) it cannot be changed, and
+  // with no_new_privs set nothing can be gained from it anyway.
+  bool setpcap = data[0].effective & (1u << CAP_SETPCAP);
+  for (int cap = 0; setpcap && cap <= last_cap(); ++cap)
     if (::prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1) {
       had = true;
       if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0)

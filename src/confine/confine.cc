@@ -1,6 +1,7 @@
 #include "confine/confine.h"
 
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -10,6 +11,7 @@
 #include "confine/landlock.h"
 #include "confine/nosymfollow.h"
 #include "confine/seccomp_filter.h"
+#include "confine/unmount_watcher.h"
 
 namespace ckptfs {
 
@@ -23,6 +25,11 @@ std::vector<std::string> confine(const Confinement& c) {
     else
       done.push_back(std::string("mount: links may be followed (nosymfollow: ") +
                      std::strerror(errno) + ")");
+  }
+  // libfuse's auto_unmount covers root; an ordinary user's mount needs ours.
+  if (!c.mountpoint.empty() && ::geteuid() != 0) {
+    watch_for_dead_mount(c.mountpoint);
+    done.push_back("mount: a watcher unmounts it if the daemon dies");
   }
   // Nothing we exec (nothing: seccomp kills execve) could gain privileges;
   // Landlock and seccomp require it of an unprivileged caller.

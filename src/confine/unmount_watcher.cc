@@ -1,0 +1,43 @@
+#include "confine/unmount_watcher.h"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <stdexcept>
+
+namespace ckptfs {
+
+void watch_for_dead_mount(const std::string& mountpoint) {
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) != 0) throw std::runtime_error("cannot create a pipe");
+  pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("cannot fork the unmount watcher");
+  if (pid > 0) {
+    ::close(p[0]);  // p[1] stays open, never written, until the daemon ends
+    return;
+  }
+  // The watcher: it must hold nothing of the daemon's, above all not
+  // /dev/fuse (the connection would outlive the daemon), and ignore the
+  // terminal's signals, which are the daemon's to act on.
+  ::close(p[1]);
+  int keep = ::dup2(p[0], 3) == 3 ? 3 : p[0];
+  ::syscall(SYS_close_range, keep + 1, ~0U, 0);
+  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) ::signal(s, SIG_IGN);
+  ::setsid();
+  if (::chdir("/") != 0) ::_exit(1);
+  char c;
+  while (::read(keep, &c, 1) < 0 && errno == EINTR) {
+  }
+  // The daemon has ended. Unmount only a mount that is dead: not one the
+  // user unmounted (and maybe mounted again) meanwhile.
+  int fd = ::open(mountpoint.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0 || errno != ENOTCONN) ::_exit(0);
+  ::execlp("fusermount3", "fusermount3", "-u", "-q", "-z", "--", mountpoint.c_str(), nullptr);
+  ::_exit(1);
+}
+
+}  // namespace ckptfs
