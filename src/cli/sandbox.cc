@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 
@@ -26,7 +27,11 @@ std::string real(const std::string& p) {
 void plan_sandbox(CliOptions& a) {
   if (a.nosandbox) return;
   Confinement c;
-  for (const auto& in : a.inputs) c.readable.push_back(real(in));
+  for (const auto& in : a.inputs) {
+    c.readable.push_back(real(in));
+    std::error_code ec;
+    if (std::filesystem::is_directory(in, ec)) c.keep_read_search = true;
+  }
   if (a.cache.persist) {
     std::string dir = a.cache.dir.empty() ? default_cache_dir() : a.cache.dir;
     // A rule needs the directory to exist; the cache creates it the same way
@@ -46,8 +51,13 @@ void plan_sandbox(CliOptions& a) {
   bool debug = a.mount.debug;
   a.mount.unmount_on_exit = false;  // confined, it may not: the auto_unmount watcher does
   a.mount.before_serving = [c, debug] {
-    for (const auto& line : confine(c))
-      if (debug) fmt::print(stderr, "ckptfs: sandbox: {}\n", line);
+    auto start = std::chrono::steady_clock::now();
+    std::vector<std::string> done = confine(c);
+    auto took = std::chrono::steady_clock::now() - start;
+    if (!debug) return;
+    for (const auto& line : done) fmt::print(stderr, "ckptfs: sandbox: {}\n", line);
+    fmt::print(stderr, "ckptfs: sandbox: confined in {:.3f} ms\n",
+               std::chrono::duration<double, std::milli>(took).count());
   };
 }
 

@@ -21,7 +21,7 @@ int last_cap() {
 
 }  // namespace
 
-bool drop_capabilities() {
+bool drop_capabilities(bool read_search) {
   __user_cap_header_struct head{_LINUX_CAPABILITY_VERSION_3, 0};
   __user_cap_data_struct data[2]{};
   if (::syscall(SYS_capget, &head, data) != 0) throw std::runtime_error("capget failed");
@@ -38,8 +38,11 @@ bool drop_capabilities() {
                                  " from the bounding set");
     }
   ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-  __user_cap_data_struct none[2]{};
-  if (::syscall(SYS_capset, &head, none) != 0) throw std::runtime_error("capset failed");
+  __user_cap_data_struct left[2]{};
+  if (read_search && (data[0].permitted & (1u << CAP_DAC_READ_SEARCH))) {
+    left[0].effective = left[0].permitted = 1u << CAP_DAC_READ_SEARCH;
+  }
+  if (::syscall(SYS_capset, &head, left) != 0) throw std::runtime_error("capset failed");
   return had;
 }
 

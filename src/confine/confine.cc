@@ -26,7 +26,9 @@ std::vector<std::string> confine(const Confinement& c) {
       done.push_back(std::string("mount: links may be followed (nosymfollow: ") +
                      std::strerror(errno) + ")");
   }
-  // libfuse's auto_unmount covers root; an ordinary user's mount needs ours.
+  // libfuse's auto_unmount misses an ordinary user's mount: ours covers it.
+  // (For root's it races the daemon's exit, see unmount_watcher.h; ours is
+  // not used there, it would show as a second ckptfs process.)
   if (!c.mountpoint.empty() && ::geteuid() != 0) {
     watch_for_dead_mount(c.mountpoint);
     done.push_back("mount: a watcher unmounts it if the daemon dies");
@@ -48,7 +50,10 @@ std::vector<std::string> confine(const Confinement& c) {
                    ": only the checkpoints, the cache and the temp directory");
   else
     done.push_back("landlock: not offered by this kernel, files are not confined");
-  if (drop_capabilities()) done.push_back("capabilities: all dropped, bounding set too");
+  if (drop_capabilities(c.keep_read_search))
+    done.push_back(c.keep_read_search
+                       ? "capabilities: all dropped but CAP_DAC_READ_SEARCH (image directories)"
+                       : "capabilities: all dropped, bounding set too");
   load_seccomp_filter();
   done.push_back("seccomp: allow-list loaded, anything else kills the daemon");
   return done;

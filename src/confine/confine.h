@@ -15,6 +15,11 @@ struct Confinement {
   std::vector<std::string> readable;  // checkpoints: archives, image or collection directories
   std::vector<std::string> writable;  // the cache directory, the temp directory
   std::string mountpoint;             // the new mount, made nosymfollow when we may
+  // Image directories are read lazily, and engines write them with modes
+  // such as drw------- (Podman's checkpoint/): root reads them only with
+  // CAP_DAC_READ_SEARCH, which then stays (Landlock still bounds what it
+  // may read to the checkpoints).
+  bool keep_read_search = false;
 };
 
 // Throws std::runtime_error (one line) when a step the kernel offers fails.

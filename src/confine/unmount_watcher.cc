@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -32,12 +33,29 @@ void watch_for_dead_mount(const std::string& mountpoint) {
   char c;
   while (::read(keep, &c, 1) < 0 && errno == EINTR) {
   }
-  // The daemon has ended. Unmount only a mount that is dead: not one the
-  // user unmounted (and maybe mounted again) meanwhile.
-  int fd = ::open(mountpoint.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0 || errno != ENOTCONN) ::_exit(0);
-  ::execlp("fusermount3", "fusermount3", "-u", "-q", "-z", "--", mountpoint.c_str(), nullptr);
-  ::_exit(1);
+  // The daemon is ending. Unmount only a mount that is dead: not one the
+  // user unmounted (and maybe mounted again) meanwhile. The pipe closes
+  // before /dev/fuse may have: until the kernel ends the connection an open
+  // still succeeds or fails otherwise, so look again for a while (this is
+  // the race that makes fusermount3's own watcher miss a dead mount).
+  for (int i = 0; i < 50; ++i) {
+    int fd = ::open(mountpoint.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOTCONN) {
+      ::execlp("fusermount3", "fusermount3", "-u", "-q", "-z", "--", mountpoint.c_str(), nullptr);
+      ::_exit(1);
+    }
+    if (fd < 0 && errno != ECONNABORTED) ::_exit(0);
+    if (fd >= 0) {
+      // A plain directory again (unmounted by the user): nothing to do.
+      struct statx stx {};
+      bool root = ::statx(fd, "", AT_EMPTY_PATH, STATX_TYPE, &stx) == 0 &&
+                  (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+      ::close(fd);
+      if (!root) ::_exit(0);
+    }
+    ::usleep(100'000);
+  }
+  ::_exit(0);
 }
 
 }  // namespace ckptfs
