@@ -27,6 +27,11 @@ void watch_for_dead_mount(const std::string& mountpoint) {
   ::close(p[1]);
   int keep = ::dup2(p[0], 3) == 3 ? 3 : p[0];
   ::syscall(SYS_close_range, keep + 1, ~0U, 0);
+  // Nor the terminal: a pipe the user's command reads would never end.
+  if (int null = ::open("/dev/null", O_RDWR); null >= 0) {
+    for (int fd : {0, 1, 2}) ::dup2(null, fd);
+    if (null > 2 && null != keep) ::close(null);
+  }
   for (int s : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) ::signal(s, SIG_IGN);
   ::setsid();
   if (::chdir("/") != 0) ::_exit(1);
