@@ -204,6 +204,10 @@ void expect_signal_unmounts_cleanly(int sig) {
   ASSERT_TRUE(status) << "the daemon ignored signal " << sig;
   EXPECT_TRUE(WIFEXITED(*status)) << *status;
   EXPECT_EQ(WEXITSTATUS(*status), 0);
+  // The confined daemon may not unmount: fusermount3's auto_unmount watcher
+  // does, as the daemon exits. Give it a moment (10 s bound a hang).
+  for (int i = 0; i < 1000 && is_mounted(mp.path()); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_FALSE(is_mounted(mp.path()));
 }
 

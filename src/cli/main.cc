@@ -17,8 +17,10 @@
 #include <string>
 #include <vector>
 
+#include "cli/fuse_access.h"
 #include "cli/mountpoint.h"
 #include "cli/options.h"
+#include "cli/sandbox.h"
 #include "collection/collection.h"
 #include "fuse/fuse_fs.h"
 #include "model/loader.h"
@@ -144,9 +146,11 @@ int main(int argc, char** argv) {
     for (const auto& in : a.inputs) {
       if (::access(in.c_str(), F_OK) != 0) ckptfs::fail(in, "no such file or directory");
     }
+    ckptfs::check_fuse_access(a.mountpoint, a.mount.fuse_opts);
     ckptfs::check_mountpoint(a.mountpoint);
     ckptfs::check_fuse_options(a.mount);
     a.mount.log = a.log_file.empty() ? ckptfs::syslog_log() : ckptfs::file_log(a.log_file);
+    ckptfs::plan_sandbox(a);
     Timer timer(a.mount.debug);
     if (std::any_of(a.inputs.begin(), a.inputs.end(), ckptfs::is_collection_directory))
       return mount_collection(a, timer);

@@ -36,6 +36,8 @@ const char* kUsage =
     "                     free space of its filesystem)\n"
     "     log=FILE        where the daemon reports problems once detached\n"
     "                     (default: syslog)\n"
+    "     nosandbox       do not confine the daemon (Landlock, seccomp, no\n"
+    "                     capabilities, nosymfollow): for debugging only\n"
     "  -h, --help     this help\n"
     "  -V, --version  print the version\n"
     "\n"
@@ -74,6 +76,7 @@ struct RawOptions {
   char* cache_max = nullptr;
   char* log = nullptr;
   int nocache = 0;
+  int nosandbox = 0;
   int foreground = 0;
   int debug = 0;
   int single_thread = 0;
@@ -85,14 +88,21 @@ enum Key { kHelp, kVersion, kReadWrite };
 
 #define CKPTFS_OPT(t, m, v) \
   { t, offsetof(RawOptions, m), v }
-const fuse_opt kOptions[] = {
-    CKPTFS_OPT("cache=%s", cache, 0), CKPTFS_OPT("cache_max=%s", cache_max, 0),
-    CKPTFS_OPT("log=%s", log, 0),     CKPTFS_OPT("nocache", nocache, 1),
-    CKPTFS_OPT("-f", foreground, 1),  CKPTFS_OPT("-d", debug, 1),
-    CKPTFS_OPT("debug", debug, 1),    CKPTFS_OPT("-s", single_thread, 1),
-    FUSE_OPT_KEY("-h", kHelp),        FUSE_OPT_KEY("--help", kHelp),
-    FUSE_OPT_KEY("-V", kVersion),     FUSE_OPT_KEY("--version", kVersion),
-    FUSE_OPT_KEY("rw", kReadWrite),   FUSE_OPT_END};
+const fuse_opt kOptions[] = {CKPTFS_OPT("cache=%s", cache, 0),
+                             CKPTFS_OPT("cache_max=%s", cache_max, 0),
+                             CKPTFS_OPT("log=%s", log, 0),
+                             CKPTFS_OPT("nocache", nocache, 1),
+                             CKPTFS_OPT("nosandbox", nosandbox, 1),
+                             CKPTFS_OPT("-f", foreground, 1),
+                             CKPTFS_OPT("-d", debug, 1),
+                             CKPTFS_OPT("debug", debug, 1),
+                             CKPTFS_OPT("-s", single_thread, 1),
+                             FUSE_OPT_KEY("-h", kHelp),
+                             FUSE_OPT_KEY("--help", kHelp),
+                             FUSE_OPT_KEY("-V", kVersion),
+                             FUSE_OPT_KEY("--version", kVersion),
+                             FUSE_OPT_KEY("rw", kReadWrite),
+                             FUSE_OPT_END};
 #undef CKPTFS_OPT
 
 int take(void* data, const char* arg, int key, fuse_args*) {
@@ -162,6 +172,10 @@ CliOptions parse_options(int argc, char** argv) {
   a.mount.foreground = raw.foreground;
   a.mount.debug = raw.debug;
   a.mount.single_thread = raw.single_thread;
+  a.nosandbox = raw.nosandbox;
+  // A daemon that dies, however, leaves no dead mount behind: fusermount3
+  // stays beside it and unmounts once it is gone.
+  a.mount.fuse_opts.push_back("auto_unmount");
   a.mount.fsname = a.inputs.size() == 1 ? a.inputs[0] : "ckptfs";
   return a;
 }

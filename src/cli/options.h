@@ -16,7 +16,8 @@ struct CliOptions {
   std::vector<std::string> inputs;
   std::string mountpoint;  // absolute
   CacheSettings cache;
-  std::string log_file;  // -o log=FILE; "" = syslog once detached
+  std::string log_file;    // -o log=FILE; "" = syslog once detached
+  bool nosandbox = false;  // -o nosandbox: the daemon is not confined (debugging)
   MountOptions mount;
 };
 

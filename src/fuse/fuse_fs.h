@@ -25,6 +25,10 @@ struct MountOptions {
   // In the daemon, after mounting and detaching, before the first request is
   // served and before any thread is started: confinement. Throws to abort.
   std::function<void()> before_serving;
+  // Whether the daemon unmounts when signalled; a confined one may not, and
+  // leaves it to fusermount3's auto_unmount watcher, which unmounts once the
+  // daemon has exited.
+  bool unmount_on_exit = true;
   // Run on a thread of the daemon once it serves (after detaching: a thread
   // started before would not survive the fork), joined before exit; each
   // gets a flag that turns true when the daemon is stopping.

@@ -103,7 +103,10 @@ std::optional<InodeRef> ref_or_reply(fuse_req_t req, fuse_ino_t ino) {
 void op_init(void* userdata, fuse_conn_info* conn) {
   auto* c = static_cast<Context*>(userdata);
   c->zero_message_open = conn->capable & FUSE_CAP_NO_OPEN_SUPPORT;
-  c->zero_message_opendir = conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT;
+  // Not for directories: fusermount3's auto_unmount watcher unmounts a dead
+  // daemon's mount only when opening its root fails with ENOTCONN, and an
+  // opendir the kernel answers itself would succeed and keep the dead mount.
+  c->zero_message_opendir = false;
   // libfuse aborts INIT when init() disagrees with -o max_read.
   conn->max_read = c->max_read;
   // The kernel keeps the smaller of this and the window its backing device

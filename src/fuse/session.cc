@@ -307,7 +307,7 @@ int mount_and_serve(InodeSpace& space, const MountOptions& opts) {
       space.set_listener(&c);
       rc = serve(se, c, opts);
       space.set_listener(nullptr);
-      fuse_session_unmount(se);
+      if (opts.unmount_on_exit) fuse_session_unmount(se);
     }
     fuse_remove_signal_handlers(se);
   }
