@@ -164,8 +164,9 @@ void load_seccomp_filter() {
     add(ctx, "clone", SCMP_ACT_ERRNO(EPERM), 1, SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0));
 #else
     // LeakSanitizer at exit: a tracer (clone without CLONE_THREAD) attaches
-    // to every thread with ptrace, reads /proc/self/task, waits. Test builds only.
-    for (const char* name : {"clone", "ptrace", "wait4", "waitid", "kill"})
+    // to every thread with ptrace, lists /proc/self/task (with the old
+    // getdents(2), not getdents64), waits. Test builds only.
+    for (const char* name : {"clone", "ptrace", "wait4", "waitid", "kill", "getdents"})
       add(ctx, name, SCMP_ACT_ALLOW);
 #endif
     int r = seccomp_load(ctx);
