@@ -6,6 +6,7 @@
 // A killed daemon leaves no dead mount (auto_unmount), and no link in the
 // tree leads out of it (nosymfollow).
 
+#include <archive_entry.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -14,6 +15,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <filesystem>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -23,6 +25,7 @@
 
 #include "support/mount.h"
 #include "support/paths.h"
+#include "support/tar_writer.h"
 
 namespace ckptfs::test {
 namespace {
@@ -38,6 +41,8 @@ std::string status_field(pid_t pid, const std::string& name) {
     }
   return "(no " + name + ")";
 }
+
+constexpr uid_t kNobody = 65534;
 
 // What a C call made inside the daemon returned, and its errno.
 struct Call {
@@ -213,6 +218,61 @@ TEST(Confinement, LinksAreReadNeverFollowed) {
   EXPECT_EQ(errno, ELOOP);
   EXPECT_NE(::stat((m / "procs/1/cwd").c_str(), &st), 0);
   EXPECT_EQ(errno, ELOOP);
+}
+
+// An ordinary user's mount, which fusermount3 cannot make nosymfollow: the
+// tree contains its own links. A checkpoint that names a directory after the
+// stop ("(not followed)") and links through it with ".." still gets nowhere:
+// the stop is never found, whatever the checkpoint holds.
+TEST(Confinement, AnOrdinaryUsersMountContainsItsLinks) {
+  TempDir tmp;
+  ASSERT_EQ(::chmod(tmp.path().c_str(), 0755), 0);
+  std::string unpacked = tmp / "unpacked";
+  std::filesystem::create_directory(unpacked);
+  ASSERT_EQ(
+      run("zstd -dc " + shell_quote(example()) + " | tar -xf - -C " + shell_quote(unpacked)).status,
+      0);
+  const std::string climb = "../../../../../../../../../../etc/hostname";
+  write_file(unpacked + "/rootfs-diff.tar",
+             make_tar({
+                 {.name = "(not followed)/", .type = AE_IFDIR, .perm = 0755},
+                 {.name = "(not followed)/etc", .data = "planted\n"},
+                 {.name = "abs", .type = AE_IFLNK, .perm = 0777, .symlink = "/etc/hostname"},
+                 {.name = "up", .type = AE_IFLNK, .perm = 0777, .symlink = climb},
+                 {.name = "in", .type = AE_IFLNK, .perm = 0777, .symlink = "motd"},
+                 {.name = "motd", .data = "container motd\n"},
+             }));
+  std::string tar = tmp / "hostile.tar";
+  ASSERT_EQ(run("tar -C " + shell_quote(unpacked) + " -cf " + shell_quote(tar) + " .").status, 0);
+  ASSERT_EQ(::chmod(tar.c_str(), 0644), 0);
+  std::string mp = tmp / "mnt";
+  ASSERT_EQ(::mkdir(mp.c_str(), 0755), 0);
+  ASSERT_EQ(::chown(mp.c_str(), kNobody, kNobody), 0);
+
+  auto as_nobody = [](const std::string& cmd) {
+    return run("setpriv --reuid=" + std::to_string(kNobody) + " --regid=" +
+               std::to_string(kNobody) + " --clear-groups --inh-caps=-all env HOME=/nonexistent " +
+               "TMPDIR=/tmp sh -c " + shell_quote(cmd));
+  };
+  auto mounted = as_nobody(shell_quote(ckptfs_binary()) + " -o nocache " + shell_quote(tar) + " " +
+                           shell_quote(mp));
+  ASSERT_EQ(mounted.status, 0) << mounted.out << mounted.err;
+  std::string diff = shell_quote(mp) + "/containers/*/rootfs-diff";
+  EXPECT_EQ(as_nobody("readlink " + diff + "/abs").out, "(not followed)/etc/hostname\n");
+  EXPECT_EQ(as_nobody("readlink " + diff + "/up").out, "(not followed)/" + climb + "\n");
+  EXPECT_EQ(as_nobody("readlink " + diff + "/in").out, "motd\n");
+  // The link that stays inside is followed; the others stop at once.
+  EXPECT_EQ(as_nobody("cat " + diff + "/in").out, "container motd\n");
+  for (const char* l : {"abs", "up"}) {
+    auto r = as_nobody("cat " + diff + "/" + l);
+    EXPECT_NE(r.status, 0) << l << ": " << r.out;
+    EXPECT_NE(r.err.find("No such file or directory"), std::string::npos) << l << ": " << r.err;
+  }
+  // The planted directory is neither listed nor found.
+  EXPECT_EQ(as_nobody("ls " + diff).out, "abs\nin\nmotd\nup\n");
+  EXPECT_NE(as_nobody("cat " + diff + "/'(not followed)'/etc").status, 0);
+  EXPECT_EQ(as_nobody("fusermount3 -u " + shell_quote(mp)).status, 0);
+  EXPECT_TRUE(comes_back_clean(mp));
 }
 
 std::set<std::string> lines(const std::string& text) {

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -300,6 +301,59 @@ TEST_P(FixtureMount, WritesFailWithErofs) {
   EXPECT_EQ(errno, EROFS);
   EXPECT_EQ(::chmod(proc(p, "maps").c_str(), 0777), -1);
   EXPECT_EQ(errno, EROFS);
+}
+
+std::string link_text(const std::string& path) {
+  char buf[4096];
+  ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
+  return n < 0 ? "<" + std::string(std::strerror(errno)) + ">"
+               : std::string(buf, static_cast<size_t>(n));
+}
+
+std::set<std::string> output_lines(const std::string& text) {
+  std::set<std::string> out;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) out.insert(l);
+  return out;
+}
+
+// Links show the process's own targets and never lead out of the mount.
+// Root's mount refuses to follow any (nosymfollow: ELOOP). An ordinary
+// user's, which fusermount3 cannot make nosymfollow, shows a target that
+// would leave behind "(not followed)/", where the walk stops (ENOENT).
+// scripts/test-unprivileged runs this suite as such a user.
+TEST_P(FixtureMount, LinksShowTheirTargetsAndLeadNowhereOutside) {
+  const bool root = ::geteuid() == 0;
+  auto shown = [&](const std::string& t) {
+    return root || t.empty() || t[0] != '/' ? t : "(not followed)" + t;
+  };
+  auto leads_nowhere = [&](const std::string& path) {
+    struct stat st {};
+    int r = ::stat(path.c_str(), &st);
+    int err = errno;
+    EXPECT_EQ(r, -1) << path << " was followed";
+    EXPECT_EQ(err, root ? ELOOP : ENOENT) << path;
+  };
+  for (const auto& p : gt_["processes"]) {
+    EXPECT_EQ(link_text(proc(p, "cwd")), shown(p["cwd"].get<std::string>()));
+    leads_nowhere(proc(p, "cwd"));
+    EXPECT_EQ(link_text(proc(p, "root")), shown("/"));
+    leads_nowhere(proc(p, "root"));
+    for (const auto& fd : p["fds"]) {
+      std::string path = proc(p, "fd/" + std::to_string(fd["fd"].get<int>()));
+      std::string target = fd["target"].get<std::string>();
+      EXPECT_EQ(link_text(path), shown(target));
+      if (target.starts_with("/")) leads_nowhere(path);
+    }
+  }
+  // A walk that follows every link names nothing but the checkpoint's own
+  // entries (root (/) followed would be the whole host).
+  std::string mp = shell_quote(mount_->path());
+  std::set<std::string> inside = output_lines(run("find " + mp).out);
+  auto followed = run("timeout 120 find -L " + mp + " 2>/dev/null");
+  EXPECT_NE(followed.status, 124) << "find -L did not finish";
+  for (const auto& path : output_lines(followed.out))
+    EXPECT_TRUE(inside.count(path)) << path << " is not in the checkpoint";
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -150,6 +150,7 @@ int main(int argc, char** argv) {
     ckptfs::check_mountpoint(a.mountpoint);
     ckptfs::check_fuse_options(a.mount);
     a.mount.log = a.log_file.empty() ? ckptfs::syslog_log() : ckptfs::file_log(a.log_file);
+    ckptfs::plan_unfollowable_links(a);
     ckptfs::plan_sandbox(a);
     Timer timer(a.mount.debug);
     if (std::any_of(a.inputs.begin(), a.inputs.end(), ckptfs::is_collection_directory))

@@ -3,12 +3,16 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 
 #include "confine/confine.h"
+#include "confine/nosymfollow.h"
 #include "source/archive_cache.h"
+#include "vfs/contained_link.h"
 
 namespace ckptfs {
 
@@ -23,6 +27,19 @@ std::string real(const std::string& p) {
 }
 
 }  // namespace
+
+void plan_unfollowable_links(CliOptions& a) {
+  a.mount.refuse_following_links = [mp = a.mountpoint, debug = a.mount.debug] {
+    bool refused = set_nosymfollow(mp);
+    if (debug)
+      fmt::print(stderr, "ckptfs: mount: {}\n",
+                 refused ? "nosymfollow (links are read, never followed)"
+                         : fmt::format("links that would lead out are shown \"{}/...\" "
+                                       "(nosymfollow: {})",
+                                       kNotFollowed, std::strerror(errno)));
+    return refused;
+  };
+}
 
 void plan_sandbox(CliOptions& a) {
   if (a.nosandbox) return;

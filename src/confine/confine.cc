@@ -9,7 +9,6 @@
 
 #include "confine/capabilities.h"
 #include "confine/landlock.h"
-#include "confine/nosymfollow.h"
 #include "confine/seccomp_filter.h"
 #include "confine/unmount_watcher.h"
 
@@ -17,15 +16,6 @@ namespace ckptfs {
 
 std::vector<std::string> confine(const Confinement& c) {
   std::vector<std::string> done;
-  // While we may still change mounts. Unprivileged (fusermount3) mounts
-  // cannot be changed by us, and fusermount3 does not know nosymfollow.
-  if (!c.mountpoint.empty()) {
-    if (set_nosymfollow(c.mountpoint))
-      done.push_back("mount: nosymfollow (links are read, never followed)");
-    else
-      done.push_back(std::string("mount: links may be followed (nosymfollow: ") +
-                     std::strerror(errno) + ")");
-  }
   // libfuse's auto_unmount misses an ordinary user's mount: ours covers it.
   // (For root's it races the daemon's exit, see unmount_watcher.h; ours is
   // not used there, it would show as a second ckptfs process.)

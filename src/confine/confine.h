@@ -1,8 +1,8 @@
 #pragma once
 // The daemon's confinement, applied once the mount is up and the daemon has
 // detached, before it serves a request: a parser bug in the checkpoint code
-// must not be worth the analyst's machine. In order: the mount stops following
-// symlinks (privileged mounts), no_new_privs, Landlock (only the checkpoints,
+// must not be worth the analyst's machine. In order: a watcher for an ordinary
+// user's mount, no_new_privs, Landlock (only the checkpoints,
 // the cache and the temp directory), every capability and the bounding set
 // dropped, and last a seccomp allow-list (anything else kills the process).
 
@@ -14,7 +14,7 @@ namespace ckptfs {
 struct Confinement {
   std::vector<std::string> readable;  // checkpoints: archives, image or collection directories
   std::vector<std::string> writable;  // the cache directory, the temp directory
-  std::string mountpoint;             // the new mount, made nosymfollow when we may
+  std::string mountpoint;             // the new mount: an ordinary user's gets a watcher
   // Image directories are read lazily, and engines write them with modes
   // such as drw------- (Podman's checkpoint/): root reads them only with
   // CAP_DAC_READ_SEARCH, which then stays (Landlock still bounds what it

@@ -25,6 +25,9 @@ struct MountOptions {
   // In the daemon, after mounting and detaching, before the first request is
   // served and before any thread is started: confinement. Throws to abort.
   std::function<void()> before_serving;
+  // Before that: makes the new mount refuse to follow links (nosymfollow);
+  // false when it cannot, and the tree then contains them itself.
+  std::function<bool()> refuse_following_links;
   // Whether the daemon unmounts when signalled; a confined one may not, and
   // leaves it to fusermount3's auto_unmount watcher, which unmounts once the
   // daemon has exited.

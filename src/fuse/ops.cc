@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "fuse/readahead.h"
+#include "vfs/contained_link.h"
 
 namespace ckptfs {
 
@@ -119,6 +120,9 @@ void op_init(void* userdata, fuse_conn_info* conn) {
 
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   Context& c = ctx(req);
+  // Where a contained link's walk stops, even if the checkpoint has a file
+  // of that name (it is not listed either).
+  if (c.contain_links && name == kNotFollowed) return (void)fuse_reply_err(req, ENOENT);
   std::optional<InodeRef> r;
   try {
     r = c.space->lookup(parent, name);
@@ -151,7 +155,8 @@ void op_readlink(fuse_req_t req, fuse_ino_t ino) {
   auto r = ref_or_reply(req, ino);
   if (!r) return;
   if (r->node->type != NodeType::Symlink) return (void)fuse_reply_err(req, EINVAL);
-  fuse_reply_readlink(req, r->node->target.c_str());
+  if (!ctx(req).contain_links) return (void)fuse_reply_readlink(req, r->node->target.c_str());
+  fuse_reply_readlink(req, contained_link_target(r->node->target).c_str());
 }
 
 void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
@@ -209,6 +214,7 @@ void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, bool
     }
     if (room)
       c.space->list(ino, i - 2, [&](const std::string& name, const InodeRef& child) {
+        if (c.contain_links && name == kNotFollowed) return ++i, true;
         return add(name.c_str(), child, false, ++i);
       });
     fuse_reply_buf(req, buf.data(), used);

@@ -29,6 +29,9 @@ struct Context : InodeListener {
   bool zero_message_open = false;
   bool zero_message_opendir = false;
   unsigned max_read = 0;  // as -o max_read set it (0: none)
+  // The mount follows links (fusermount3 could not make it nosymfollow):
+  // targets that would lead out are shown contained (vfs/contained_link.h).
+  bool contain_links = false;
   LogSink log;
 
   // A broken file is reported once, keyed by the file itself.

@@ -222,6 +222,7 @@ int serve(fuse_session* se, Context& c, const MountOptions& opts) {
   Detach detach;
   try {
     if (!foreground) detach.fork_daemon();
+    c.contain_links = !(opts.refuse_following_links && opts.refuse_following_links());
     if (opts.before_serving) opts.before_serving();
   } catch (const std::exception& e) {
     fmt::print(stderr, "ckptfs: {}\n", e.what());
