@@ -337,6 +337,8 @@ TEST_F(CollectionMount, TheDirectoryChangingWhileMounted) {
             static_cast<ssize_t>(bytes.size() - bytes.size() / 2));
   ::close(fd);
   ASSERT_TRUE(until("written", [&] { return ls().count("slow"); }));
+  // The table is rewritten just after the entry appears (as for webapp above).
+  ASSERT_TRUE(until("written_table", [&] { return rows().size() == 2; }));
   EXPECT_EQ(read_file(*m_ / "slow/ps"),
             read_file(*m_ / "by-pod/-/-/slow/" +
                       row("slow.tar")["checkpointed"].get<std::string>() + "/ps"));
